@@ -1,0 +1,216 @@
+"""Read a department's file into a frame of strings, whatever its form.
+
+CSV in UTF-8, UTF-8 with BOM or GBK/GB18030 (detected from the bytes, not the extension),
+XLSX with Chinese headers (the header row is found even under a merged title row), or Parquet.
+Every value comes back as text, with ``_source_row``: the row number as the file shows it
+(CSV: the line number, header = line 1; XLSX: the Excel row number; Parquet: 1-based position).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from huimin.errors import DataFileError
+
+SOURCE_ROW = "_source_row"
+HEADER_SCAN_ROWS = 30
+SNIFF_BYTES = 1 << 20
+TRANSCODE_CHUNK = 16 << 20
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file read as text, before any renaming or parsing."""
+
+    frame: pl.DataFrame
+    file_format: str  # csv, xlsx, parquet
+    encoding: str | None  # for CSV: utf-8, utf-8-sig or gb18030
+    header_row: int  # the row number of the header as the file shows it (0 for parquet)
+    numeric_cells: dict[str, int]  # cells stored as numbers per column (XLSX cells, Parquet)
+
+
+def header_key(text: str) -> str:
+    """Compare headers loosely: no spaces or line breaks, full-width brackets, lower case."""
+    cleaned = "".join(str(text).split()).replace("\ufeff", "").replace("\u3000", "")
+    return cleaned.replace("(", "（").replace(")", "）").lower()
+
+
+def find_header(rows: list[list[str | None]], known: set[str]) -> int:
+    """Index of the row with the most known headers (ties: the first); title rows are skipped."""
+    best, best_hits = 0, 0
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for cell in row if cell is not None and header_key(cell) in known)
+        if hits > best_hits:
+            best, best_hits = index, hits
+    return best
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig when a BOM starts the file, utf-8 when the bytes decode as such, else gb18030."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
+    """Stream a GBK file into UTF-8 so polars can read it without holding it in Python."""
+    target = workdir / (path.stem + ".utf8.csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(TRANSCODE_CHUNK):
+            dst.write(decoder.decode(chunk).encode("utf-8"))
+        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return target
+
+
+def _csv_head(path: Path, encoding: str) -> list[list[str | None]]:
+    with path.open("rb") as handle:
+        text = handle.read(SNIFF_BYTES).decode(encoding, errors="replace")
+    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    return [list(row) for row in csv.reader(io.StringIO("\n".join(lines)))]
+
+
+def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
+    encoding = detect_encoding(path)
+    head = _csv_head(path, encoding)
+    if not head:
+        raise DataFileError(path, "the file is empty", "send the file again with its rows")
+    header = find_header(head, known)
+    source = path if encoding != "gb18030" else _transcode_to_utf8(path, encoding, workdir)
+    try:
+        frame = pl.read_csv(
+            source,
+            skip_rows=header,
+            has_header=True,
+            infer_schema=False,
+            encoding="utf8",
+            truncate_ragged_lines=True,
+        )
+    except pl.exceptions.ComputeError as exc:
+        if encoding == "gb18030":
+            raise DataFileError(path, f"cannot be read as CSV ({exc})") from exc
+        return _read_csv_fallback(path, known, workdir, header)
+    frame = frame.rename(lambda name: name.lstrip("\ufeff"))
+    frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+    return RawTable(frame, "csv", encoding, header + 1, {})
+
+
+def _read_csv_fallback(path: Path, known: set[str], workdir: Path, header: int) -> RawTable:
+    """A file that looked like UTF-8 at the start but is GB18030 further on."""
+    source = _transcode_to_utf8(path, "gb18030", workdir)
+    frame = pl.read_csv(source, skip_rows=header, infer_schema=False, truncate_ragged_lines=True)
+    frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+    return RawTable(frame, "csv", "gb18030", header + 1, {})
+
+
+def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+        grid = sheet.to_polars()
+    except Exception as exc:  # fastexcel raises its own exception types
+        raise DataFileError(
+            path, f"cannot be read as an Excel workbook ({type(exc).__name__})", "save it as .xlsx"
+        ) from exc
+    if grid.height == 0:
+        raise DataFileError(path, "the workbook's first sheet is empty", "put the table there")
+    head = [list(row) for row in grid.head(HEADER_SCAN_ROWS).iter_rows()]
+    header = find_header(head, known)
+    names = _unique_names([cell if cell is not None else "" for cell in head[header]])
+    body = grid.slice(header + 1)
+    body.columns = names
+    body = body.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+    # fastexcel leaves blank rows below the table; a row with no cell at all is not data
+    data_columns = [name for name in names if name]
+    body = body.filter(pl.any_horizontal(pl.col(data_columns).is_not_null()))
+    numeric = _numeric_xlsx_cells(path, header, names)
+    return RawTable(body, "xlsx", None, header + 1, numeric)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for raw in names:
+        name = str(raw).strip() or "_blank"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}_{count}")
+    return out
+
+
+def _numeric_xlsx_cells(path: Path, header: int, names: list[str]) -> dict[str, int]:
+    """How many cells of each column are stored as numbers (calamine keeps cell types)."""
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    counts: Counter[int] = Counter()
+    for index, row in enumerate(sheet.iter_rows()):
+        if index > header:
+            counts.update(i for i, cell in enumerate(row) if isinstance(cell, int | float))
+    return {names[i]: n for i, n in sorted(counts.items()) if i < len(names)}
+
+
+def read_parquet(path: Path, known: set[str], workdir: Path) -> RawTable:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # polars raises several exception types for broken files
+        raise DataFileError(path, f"cannot be read as Parquet ({type(exc).__name__})") from exc
+    numeric = {
+        name: frame.height - frame.get_column(name).null_count()
+        for name, dtype in frame.schema.items()
+        if dtype.is_numeric()
+    }
+    frame = frame.with_columns(_as_text(name, dtype) for name, dtype in frame.schema.items())
+    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+    return RawTable(frame, "parquet", None, 0, numeric)
+
+
+def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date:
+        return pl.col(name).dt.to_string("%Y-%m-%d")
+    if dtype.is_float():
+        return pl.col(name).round(6).cast(pl.String).str.replace(r"\.0$", "")
+    return pl.col(name).cast(pl.String)
+
+
+READERS: dict[str, Callable[[Path, set[str], Path], RawTable]] = {
+    ".csv": read_csv,
+    ".xlsx": read_xlsx,
+    ".parquet": read_parquet,
+}
+
+
+def read_table(path: Path, known_headers: set[str]) -> RawTable:
+    """Read ``path`` by its form; ``known_headers`` (as :func:`header_key`) locate the header."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise DataFileError(path, "is not CSV, XLSX or Parquet", "send .csv, .xlsx or .parquet")
+    if path.stat().st_size == 0:
+        raise DataFileError(path, "the file is empty (0 bytes)", "send the file again")
+    with tempfile.TemporaryDirectory(prefix="huimin-read-") as tmp:
+        return reader(path, known_headers, Path(tmp))

@@ -1,0 +1,287 @@
+"""Building blocks of the dataset schemas: typed contract fields and their vectorised checks.
+
+A schema module declares each dataset as a :class:`ContractModel` whose fields are made with
+the factories below (``IdNumber("公民身份号码")``, ``Yuan("发放金额（元）")`` ...). Each factory
+records the contract type, the Chinese header and whether the column may be absent; the model
+adds the checks that type always carries (ID check character, at most 2 decimals ...), each a
+named polars expression with its error text beside it.
+"""
+
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+from huimin import idnumber
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+_AS_OF: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("as_of", default=None)
+
+
+def current_as_of() -> dt.date:
+    """The date data is judged at (a birth date after it is impossible); default today."""
+    return _AS_OF.get() or dt.date.today()
+
+
+@contextlib.contextmanager
+def as_of_date(day: dt.date) -> Iterator[None]:
+    """Judge data as of ``day`` inside the block."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What the contract says of one field."""
+
+    name: str
+    kind: str
+    zh: str
+    optional: bool = False
+    values: tuple[str, ...] = ()
+    description: str = ""
+
+
+def _column_check(
+    fn: Callable[[pl.Expr], pl.Expr], name: str, error: str
+) -> pa.Check:
+    def check(data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(fn(pl.col(data.key)))
+
+    return pa.Check(check, name=name, error=error)
+
+
+def _max_two_decimals(col: pl.Expr) -> pl.Expr:
+    cents = col * 100
+    return (cents - cents.round(0)).abs() < 1e-6
+
+
+def id_number_checks() -> list[pa.Check]:
+    """Format, GB 11643 check character, and a real birth date that is not in the future."""
+    fmt = idnumber.has_format
+    return [
+        _column_check(
+            fmt,
+            "id_format",
+            "ID number must be 18 characters: 17 digits then a digit or X "
+            "(a 15-digit number is the old format: ask for the 18-digit one)",
+        ),
+        _column_check(
+            lambda c: ~fmt(c) | idnumber.has_check_char(c),
+            "id_check_character",
+            "ID number check character (18th) does not match the first 17 digits (GB 11643)",
+        ),
+        _column_check(
+            lambda c: ~fmt(c) | idnumber.has_real_birth_date(c, current_as_of()),
+            "id_birth_date",
+            "birth date inside the ID number is not a real date or lies in the future",
+        ),
+    ]
+
+
+def amount_checks() -> list[pa.Check]:
+    return [
+        _column_check(lambda c: c >= 0, "non_negative", "must not be negative"),
+        _column_check(_max_two_decimals, "max_2_decimals", "must have at most 2 decimals"),
+    ]
+
+
+def date_checks() -> list[pa.Check]:
+    return [
+        _column_check(
+            lambda c: c.is_between(EARLIEST_DATE, LATEST_DATE),
+            "plausible_date",
+            f"date must lie between {EARLIEST_DATE} and {LATEST_DATE}",
+        )
+    ]
+
+
+def month_checks() -> list[pa.Check]:
+    return [
+        _column_check(
+            lambda c: c.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"),
+            "month_format",
+            "month must be written YYYY-MM",
+        )
+    ]
+
+
+def enum_checks(values: Sequence[str]) -> list[pa.Check]:
+    allowed = list(values)
+    return [
+        _column_check(
+            lambda c: c.is_in(allowed), "allowed_value", "must be one of " + "、".join(allowed)
+        )
+    ]
+
+
+def range_checks(low: float, high: float) -> list[pa.Check]:
+    return [
+        _column_check(
+            lambda c: c.is_between(low, high), "in_range", f"must be between {low:g} and {high:g}"
+        )
+    ]
+
+
+KIND_CHECKS: dict[str, Callable[[FieldSpec], list[pa.Check]]] = {
+    "id_number": lambda f: id_number_checks(),
+    "yuan": lambda f: amount_checks(),
+    "date": lambda f: date_checks(),
+    "month": lambda f: month_checks(),
+    "year": lambda f: range_checks(1949, 2100),
+    "enum": lambda f: enum_checks(f.values),
+}
+
+
+def _field(kind: str, zh: str, optional: bool, description: str, **kw: Any) -> Any:
+    meta = {"kind": kind, "zh": zh, "optional": optional}
+    if "values" in kw:
+        meta["values"] = tuple(kw.pop("values"))
+    return pa.Field(
+        nullable=optional, metadata=meta, description=description or None, title=zh, **kw
+    )
+
+
+def IdNumber(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("id_number", zh, optional, description)
+
+
+def Text(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("text", zh, optional, description)
+
+
+def Enum(  # noqa: N802
+    zh: str, values: Sequence[str], *, optional: bool = False, description: str = ""
+) -> Any:
+    return _field("enum", zh, optional, description, values=values)
+
+
+def Date(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("date", zh, optional, description)
+
+
+def Month(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("month", zh, optional, description)
+
+
+def Year(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("year", zh, optional, description)
+
+
+def Yuan(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("yuan", zh, optional, description)
+
+
+def Area(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    """An area (亩 or 平方米): a float, non-negative, at most 2 decimals."""
+    return _field("float", zh, optional, description, ge=0)
+
+
+def Float(zh: str, *, optional: bool = False, ge: float | None = 0, description: str = "") -> Any:  # noqa: N802
+    return _field("float", zh, optional, description, ge=ge)
+
+
+def Int(  # noqa: N802
+    zh: str,
+    *,
+    optional: bool = False,
+    ge: int | None = None,
+    le: int | None = None,
+    description: str = "",
+) -> Any:
+    return _field("int", zh, optional, description, ge=ge, le=le)
+
+
+def Bool(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
+    return _field("bool", zh, optional, description)
+
+
+class ContractModel(pa.DataFrameModel):
+    """A dataset of the data contract. Subclasses set the ClassVars and declare fields."""
+
+    __dataset__: ClassVar[str] = ""
+    __family__: ClassVar[str] = ""  # "registry", "roster" or "clues"
+    __title_zh__: ClassVar[str] = ""
+    __roster_project__: ClassVar[str | None] = None
+    __roster_department__: ClassVar[str | None] = None
+    #: fields that say who a row is about (used for duplicate detection and masking)
+    __subject_field__: ClassVar[str | None] = "id_number"
+    #: columns holding areas get the 2-decimal check as amounts do
+    __area_fields__: ClassVar[tuple[str, ...]] = ()
+
+    class Config:
+        strict = False
+        coerce = False
+
+    @pa.dataframe_check(name="duplicate_row", error="exact duplicate of an earlier row")
+    @classmethod
+    def duplicate_row(cls, data: PolarsData) -> pl.LazyFrame:
+        present = set(data.lazyframe.collect_schema().names())
+        columns = [f.name for f in cls.field_specs() if f.name in present]
+        return data.lazyframe.select(pl.struct(columns).is_first_distinct())
+
+    @classmethod
+    def to_schema(cls) -> pa.DataFrameSchema:
+        cached = cls.__dict__.get("_huimin_schema")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        schema = super().to_schema()
+        for spec in cls.field_specs():
+            extra = KIND_CHECKS.get(spec.kind, lambda f: [])(spec)
+            if spec.name in cls.__area_fields__:
+                extra = extra + [amount_checks()[1]]
+            if extra:
+                column = schema.columns[spec.name]
+                schema = schema.update_column(spec.name, checks=[*column.checks, *extra])
+        cls._huimin_schema = schema
+        return schema
+
+    @classmethod
+    def field_specs(cls) -> list[FieldSpec]:
+        """The contract fields of this dataset, in declaration order."""
+        specs = []
+        for name, column in super().to_schema().columns.items():
+            meta = column.metadata or {}
+            if "kind" not in meta:
+                continue
+            specs.append(
+                FieldSpec(
+                    name=name,
+                    kind=str(meta["kind"]),
+                    zh=str(meta["zh"]),
+                    optional=bool(meta["optional"]),
+                    values=tuple(meta.get("values", ())),
+                    description=column.description or "",
+                )
+            )
+        return specs
+
+    @classmethod
+    def required_fields(cls) -> list[str]:
+        return [f.name for f in cls.field_specs() if not f.optional]
+
+    @classmethod
+    def aliases(cls) -> dict[str, str]:
+        """Accepted header → canonical field name (canonical names and Chinese headers)."""
+        out: dict[str, str] = {}
+        for spec in cls.field_specs():
+            out[spec.name] = spec.name
+            out[spec.zh] = spec.name
+        return out
+
+    @classmethod
+    def polars_schema(cls) -> pl.Schema:
+        from huimin.parsing import DTYPES
+
+        return pl.Schema({f.name: DTYPES[f.kind] for f in cls.field_specs()})
