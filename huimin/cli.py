@@ -7,16 +7,12 @@ and the fix, and make the command exit with code 2.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 app = typer.Typer(
     name="huimin",
@@ -32,6 +28,8 @@ app = typer.Typer(
 )
 contract_app = typer.Typer(help="The data contract: datasets, fields and their checks.")
 app.add_typer(contract_app, name="contract")
+flow_app = typer.Typer(help="Run the district job as a Prefect flow, once or on a schedule.")
+app.add_typer(flow_app, name="flow")
 
 console = Console(stderr=True)
 
@@ -128,6 +126,29 @@ def contract_docs(
 
     write_data_dictionary(output)
     console.print(f"wrote {output}")
+
+
+@flow_app.command("run")
+def flow_run(input_dir: InputDir, output: OutputDir, as_of: AsOf = None) -> None:
+    """Run the district job once as a Prefect flow (a temporary Prefect server starts)."""
+    from flows.district import district_run
+
+    manifest = district_run(input_dir, output, as_of=_date(as_of))
+    raise typer.Exit(2 if manifest["errors"] else 0)
+
+
+@flow_app.command("serve")
+def flow_serve(
+    input_dir: InputDir,
+    output: OutputDir,
+    cron: Annotated[str, typer.Option(help="When to run, cron syntax (default 02:00 daily).")] = (
+        "0 2 * * *"
+    ),
+) -> None:
+    """Serve the district job on a schedule (start `prefect server start` first)."""
+    from flows.deployments import serve_district
+
+    serve_district(input_dir, output, cron)
 
 
 def _date(value: dt.datetime | None) -> dt.date:

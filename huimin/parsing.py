@@ -103,12 +103,14 @@ def parse_month(expr: pl.Expr) -> pl.Expr:
     """Read 2023-05, 2023/5, 202305, 2023年5月, 2023.05 (and a full date) into 'YYYY-MM'."""
     text = half_width_number(without_time(expr))
     dashed = text.str.replace_all(r"[年月/.]", "-").str.strip_suffix("-")
-    parts = pl.coalesce(
-        dashed.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-\d{1,2}日?)?$"),
-        text.str.extract_groups(r"^(\d{4})(\d{2})$"),
+    dashed_parts = dashed.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-\d{1,2}日?)?$")
+    compact_parts = text.str.extract_groups(r"^(\d{4})(\d{2})$")
+    year = pl.coalesce(dashed_parts.struct.field("1"), compact_parts.struct.field("1")).cast(
+        pl.Int32, strict=False
     )
-    year = parts.struct.field("1").cast(pl.Int32, strict=False)
-    month = parts.struct.field("2").cast(pl.Int32, strict=False)
+    month = pl.coalesce(dashed_parts.struct.field("2"), compact_parts.struct.field("2")).cast(
+        pl.Int32, strict=False
+    )
     valid = (year >= 1949) & (year <= 2100) & (month >= 1) & (month <= 12)
     return pl.when(valid).then(
         pl.concat_str([year.cast(pl.String), pl.lit("-"), month.cast(pl.String).str.zfill(2)])

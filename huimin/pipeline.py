@@ -61,10 +61,11 @@ class IngestRun:
         }
 
 
-def ingest_source(source: Source, output: Path) -> DatasetResult:
+def ingest_source(source: Source, output: Path, as_of: dt.date) -> DatasetResult:
     """Ingest one discovered file; a whole-file problem becomes the result's error."""
     try:
-        return ingest_file(source.path, source.model, output, source.renames)
+        with as_of_date(as_of):
+            return ingest_file(source.path, source.model, output, source.renames)
     except DataFileError as exc:
         return DatasetResult(dataset=source.dataset, file=str(source.path), error=exc.one_line())
 
@@ -84,11 +85,10 @@ def ingest_folder(
     started = time.perf_counter()
     run = IngestRun(input_dir, output, as_of)
     discovery: Discovery = discover(input_dir)
-    with as_of_date(as_of):
-        for source in discovery.sources:
-            if on_dataset:
-                on_dataset(source.dataset)
-            run.results.append(ingest_source(source, output))
+    for source in discovery.sources:
+        if on_dataset:
+            on_dataset(source.dataset)
+        run.results.append(ingest_source(source, output, as_of))
     run.results.extend(error_result(e) for e in discovery.errors)
     run.seconds = time.perf_counter() - started
     return run
@@ -125,6 +125,18 @@ def summary_table(run: IngestRun) -> Table:
         else:
             table.add_row(r.dataset, Path(r.file).name, "-", "-", "[red]error[/red]")
     return table
+
+
+def summary_markdown(run: IngestRun) -> str:
+    """Counts only (no personal data), for Prefect artifacts and messages."""
+    lines = ["| dataset | rows in | valid | quarantined |", "|---|---:|---:|---:|"]
+    for r in sorted(run.results, key=lambda r: r.dataset):
+        if r.ok:
+            lines.append(f"| {r.dataset} | {r.rows_in} | {r.rows_valid} | {r.rows_quarantined} |")
+        else:
+            lines.append(f"| {r.dataset} | error | | |")
+    lines += ["", *[f"- error: {r.error}" for r in run.errors]]
+    return "\n".join(lines) + "\n"
 
 
 def run_ingest(

@@ -71,11 +71,51 @@ def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     """Stream a GBK file into UTF-8 so polars can read it without holding it in Python."""
     target = workdir / (path.stem + ".utf8.csv")
     decoder = codecs.getincrementaldecoder(encoding)()
+    done = 0
     with path.open("rb") as src, target.open("wb") as dst:
-        while chunk := src.read(TRANSCODE_CHUNK):
-            dst.write(decoder.decode(chunk).encode("utf-8"))
-        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        try:
+            while chunk := src.read(TRANSCODE_CHUNK):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+                done += len(chunk)
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise DataFileError(
+                path,
+                f"is not text in UTF-8 or GBK (byte {done + exc.start} cannot be decoded)",
+                CSV_FIX,
+            ) from exc
     return target
+
+
+BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "is an Excel workbook (.xlsx), not CSV", "rename it to .xlsx"),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "is an old Excel workbook (.xls), not CSV",
+        "open it in Excel and save it as .xlsx",
+    ),
+    (b"PAR1", "is a Parquet file, not CSV", "rename it to .parquet"),
+    (
+        codecs.BOM_UTF16_LE,
+        "is UTF-16 text (Excel 'Unicode text'), not CSV",
+        "save it from Excel as 'CSV UTF-8 (逗号分隔)'",
+    ),
+    (
+        codecs.BOM_UTF16_BE,
+        "is UTF-16 text, not CSV",
+        "save it from Excel as 'CSV UTF-8 (逗号分隔)'",
+    ),
+)
+CSV_FIX = "save it as CSV in UTF-8 (Excel: 'CSV UTF-8 (逗号分隔)') or as .xlsx"
+
+
+def _refuse_binary(path: Path) -> None:
+    """A workbook or Parquet file renamed to .csv: say what it is instead of decoding garbage."""
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    for magic, problem, fix in BINARY_SIGNATURES:
+        if start.startswith(magic):
+            raise DataFileError(path, problem, fix)
 
 
 def _csv_head(path: Path, encoding: str) -> list[list[str | None]]:
@@ -86,25 +126,23 @@ def _csv_head(path: Path, encoding: str) -> list[list[str | None]]:
 
 
 def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
+    _refuse_binary(path)
     encoding = detect_encoding(path)
     head = _csv_head(path, encoding)
-    if not head:
-        raise DataFileError(path, "the file is empty", "send the file again with its rows")
+    if not any(any(cell.strip() for cell in row if cell) for row in head):
+        raise DataFileError(
+            path, "the file is empty (no header row)", "send the file again with its rows"
+        )
     header = find_header(head, known)
     source = path if encoding != "gb18030" else _transcode_to_utf8(path, encoding, workdir)
     try:
-        frame = pl.read_csv(
-            source,
-            skip_rows=header,
-            has_header=True,
-            infer_schema=False,
-            encoding="utf8",
-            truncate_ragged_lines=True,
-        )
+        frame = _read_csv_text(path, source, header)
     except pl.exceptions.ComputeError as exc:
-        if encoding == "gb18030":
-            raise DataFileError(path, f"cannot be read as CSV ({exc})") from exc
-        return _read_csv_fallback(path, known, workdir, header)
+        if encoding == "gb18030" or "utf-8" not in str(exc).lower():
+            raise DataFileError(path, f"cannot be read as CSV ({exc})", CSV_FIX) from exc
+        # looked like UTF-8 at the start but is GB18030 further on
+        encoding = "gb18030"
+        frame = _read_csv_text(path, _transcode_to_utf8(path, encoding, workdir), header)
     frame = frame.rename(lambda name: name.lstrip("\ufeff"))
     frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)
@@ -112,14 +150,58 @@ def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
     return RawTable(frame, "csv", encoding, header + 1, {})
 
 
-def _read_csv_fallback(path: Path, known: set[str], workdir: Path, header: int) -> RawTable:
-    """A file that looked like UTF-8 at the start but is GB18030 further on."""
-    source = _transcode_to_utf8(path, "gb18030", workdir)
-    frame = pl.read_csv(source, skip_rows=header, infer_schema=False, truncate_ragged_lines=True)
-    frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
+def _read_csv_text(path: Path, source: Path, header: int) -> pl.DataFrame:
+    """Read a UTF-8 CSV as text; a row with more (non-empty) fields than the header is an error.
+
+    Silently dropping the extra fields would shift values: ``1,234.50`` written without
+    quotes becomes an amount of 1 and a stray field "234.50".
+    """
+
+    def read(truncate: bool) -> pl.DataFrame:
+        return pl.read_csv(
+            source,
+            skip_rows=header,
+            has_header=True,
+            infer_schema=False,
+            encoding="utf8",
+            truncate_ragged_lines=truncate,
+        )
+
+    try:
+        return read(truncate=False)
+    except pl.exceptions.ComputeError as exc:
+        if "more fields" not in str(exc):
+            raise
+    _refuse_long_rows(path, source, header)
+    return read(truncate=True)
+
+
+def _refuse_long_rows(path: Path, source: Path, header: int, shown: int = 3) -> None:
+    """Raise for rows with more non-empty fields than the header (empty trailing ones are fine)."""
+    long_rows: list[tuple[int, int]] = []
+    width = 0
+    count = 0
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        for index, row in enumerate(csv.reader(handle)):
+            if index < header:
+                continue
+            if index == header:
+                width = len(row)
+                continue
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                count += 1
+                if len(long_rows) < shown:
+                    long_rows.append((index + 1, len(row)))
+    if not long_rows:
+        return
+    where = ", ".join(f"row {row} has {n}" for row, n in long_rows)
+    more = f" and {count - shown} more" if count > shown else ""
+    raise DataFileError(
+        path,
+        f"{count} row{'s' if count > 1 else ''} with more fields than the {width} of the header "
+        f"({where}{more}), so values would shift columns",
+        'put quotes around values that contain a comma ("1,234.50") or export the file again',
     )
-    return RawTable(frame, "csv", "gb18030", header + 1, {})
 
 
 def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
@@ -177,7 +259,11 @@ def read_parquet(path: Path, known: set[str], workdir: Path) -> RawTable:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # polars raises several exception types for broken files
-        raise DataFileError(path, f"cannot be read as Parquet ({type(exc).__name__})") from exc
+        raise DataFileError(
+            path,
+            f"cannot be read as Parquet ({type(exc).__name__}; the file may be cut short)",
+            "export it again as .parquet, or send .csv or .xlsx",
+        ) from exc
     numeric = {
         name: frame.height - frame.get_column(name).null_count()
         for name, dtype in frame.schema.items()

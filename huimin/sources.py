@@ -48,13 +48,20 @@ def _load_mapping(folder: Path) -> dict[str, dict[str, Any]]:
         return {}
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: save it as UTF-8") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(
+            f"{path}{where}: not valid YAML ({problem}): check the indentation and quoting there"
+        ) from exc
     if not isinstance(loaded, dict) or set(loaded) - {"datasets"}:
         raise ConfigError(f"{path}: the file must hold one key, 'datasets'")
     entries = loaded.get("datasets") or {}
+    if not isinstance(entries, dict):
+        raise ConfigError(f"{path}: 'datasets' must map each dataset name to its file and columns")
     for name, entry in entries.items():
         if name not in DATASETS:
             raise ConfigError(
@@ -64,7 +71,13 @@ def _load_mapping(folder: Path) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"{path}: dataset '{name}' allows only the keys file, columns")
         model = DATASETS[name]
         fields = {f.name for f in model.field_specs()}
-        for header, target in (entry.get("columns") or {}).items():
+        columns = entry.get("columns") or {}
+        if not isinstance(columns, dict):
+            raise ConfigError(
+                f"{path}: dataset '{name}': 'columns' must map your header to a field "
+                "(证件号码: id_number), one per line"
+            )
+        for header, target in columns.items():
             if target not in fields:
                 raise ConfigError(
                     f"{path}: dataset '{name}' maps '{header}' to '{target}', "
@@ -93,8 +106,11 @@ def discover(folder: Path) -> Discovery:
         if path.suffix.lower() not in SUFFIXES:
             if dataset is not None:
                 errors.append(
-                    DataFileError(path, f"'{path.suffix}' is not a form huimin reads",
-                                  "send .csv, .xlsx or .parquet")
+                    DataFileError(
+                        path,
+                        f"'{path.suffix}' is not a form huimin reads",
+                        "send .csv, .xlsx or .parquet",
+                    )
                 )
             continue
         if dataset is None:
@@ -113,10 +129,12 @@ def discover(folder: Path) -> Discovery:
         if len(paths) > 1:
             names = ", ".join(p.name for p in paths)
             errors.append(
-                DataFileError(paths[0], f"several files for dataset {dataset} ({names})",
-                              "keep exactly one")
+                DataFileError(
+                    paths[0], f"several files for dataset {dataset} ({names})", "keep exactly one"
+                )
             )
             continue
-        renames = {str(k): str(v) for k, v in (mapping.get(dataset, {}).get("columns") or {}).items()}
+        columns = mapping.get(dataset, {}).get("columns") or {}
+        renames = {str(k): str(v) for k, v in columns.items()}
         sources.append(Source(dataset, DATASETS[dataset], paths[0], renames))
     return Discovery(sources, errors)

@@ -32,7 +32,7 @@ class _Dibao(ContractModel):
         error="保障人口 (family_size) differs from the members listed for the household that month",
     )
     @classmethod
-    def household_size(cls, data: PolarsData) -> pl.LazyFrame:
+    def household_size_consistent(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             household_size_consistent("household_id", "pay_month", "family_size", "id_number")
         )

@@ -51,6 +51,8 @@ class FieldSpec:
     optional: bool = False
     values: tuple[str, ...] = ()
     description: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 def _column_check(
@@ -126,12 +128,21 @@ def enum_checks(values: Sequence[str]) -> list[pa.Check]:
     ]
 
 
-def range_checks(low: float, high: float) -> list[pa.Check]:
-    return [
-        _column_check(
-            lambda c: c.is_between(low, high), "in_range", f"must be between {low:g} and {high:g}"
-        )
-    ]
+def range_checks(low: float | None, high: float | None) -> list[pa.Check]:
+    if low is not None and high is not None:
+        return [
+            _column_check(
+                lambda c: c.is_between(low, high),
+                "in_range",
+                f"must be between {low:g} and {high:g}",
+            )
+        ]
+    if low is not None:
+        message = "must not be negative" if low == 0 else f"must be at least {low:g}"
+        return [_column_check(lambda c: c >= low, "non_negative" if low == 0 else "min", message)]
+    if high is not None:
+        return [_column_check(lambda c: c <= high, "max", f"must be at most {high:g}")]
+    return []
 
 
 KIND_CHECKS: dict[str, Callable[[FieldSpec], list[pa.Check]]] = {
@@ -141,13 +152,16 @@ KIND_CHECKS: dict[str, Callable[[FieldSpec], list[pa.Check]]] = {
     "month": lambda f: month_checks(),
     "year": lambda f: range_checks(1949, 2100),
     "enum": lambda f: enum_checks(f.values),
+    "int": lambda f: range_checks(f.minimum, f.maximum),
+    "float": lambda f: range_checks(f.minimum, f.maximum),
 }
 
 
 def _field(kind: str, zh: str, optional: bool, description: str, **kw: Any) -> Any:
-    meta = {"kind": kind, "zh": zh, "optional": optional}
+    meta: dict[str, Any] = {"kind": kind, "zh": zh, "optional": optional}
     if "values" in kw:
         meta["values"] = tuple(kw.pop("values"))
+    meta["minimum"], meta["maximum"] = kw.pop("ge", None), kw.pop("le", None)
     return pa.Field(
         nullable=optional, metadata=meta, description=description or None, title=zh, **kw
     )
@@ -263,6 +277,8 @@ class ContractModel(pa.DataFrameModel):
                     optional=bool(meta["optional"]),
                     values=tuple(meta.get("values", ())),
                     description=column.description or "",
+                    minimum=meta.get("minimum"),
+                    maximum=meta.get("maximum"),
                 )
             )
         return specs

@@ -1,0 +1,365 @@
+"""Validation reports: one Great Expectations suite per staged dataset, one Data Docs site.
+
+:func:`build_validation_reports` reads each staged Parquet file with polars, samples it when it
+is large, prepares a privacy-safe frame (:mod:`huimin.reports.expectations`), converts it to
+pandas (Great Expectations has no polars engine) and validates it in an ephemeral context. The
+Data Docs site is built into a temporary sibling of ``output_dir`` and swapped into place at the
+end, so a crash never leaves half a report; ``output_dir/index.html`` lists every dataset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+import uuid
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+import schemas
+from huimin.reports.expectations import (
+    ExpectationSpec,
+    PreparedDataset,
+    expectation_meta,
+    prepare_frame,
+    suite_meta,
+)
+
+# Must be set before great_expectations is first imported (it is imported lazily, below).
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+DEFAULT_SAMPLE_ROWS = 200_000
+SUMMARY_FILE = "validation-summary.json"
+RESULTS_DIR = "results"
+SITE_NAME = "local_site"  # the site every ephemeral context owns; pointed at our directory
+_QUIET_LOGGERS = ("great_expectations", "py.warnings")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DatasetValidation:
+    """The validation outcome of one dataset.
+
+    Attributes:
+        dataset: dataset name (``schemas.DATASETS`` key).
+        title_zh: Chinese title of the dataset.
+        success: every expectation passed.
+        evaluated: expectations evaluated.
+        failed: expectations that failed (or raised).
+        failed_expectations: ``ExpectationType(column)`` of each failed expectation.
+        rows: staged rows.
+        validated_rows: rows the suite ran on (fewer than ``rows`` when sampled).
+        sampled: validated on a deterministic sample (every ``sample_step``-th row).
+        sample_step: 1 when not sampled.
+        quarantined: rows quarantined at ingestion, when known.
+        quarantine_rate: ``quarantined / (rows + quarantined)``, when known.
+        seconds: time spent on this dataset.
+    """
+
+    dataset: str
+    title_zh: str
+    success: bool
+    evaluated: int
+    failed: int
+    failed_expectations: tuple[str, ...]
+    rows: int
+    validated_rows: int
+    sampled: bool
+    sample_step: int
+    quarantined: int | None
+    quarantine_rate: float | None
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["failed_expectations"] = list(self.failed_expectations)
+        return out
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    """All datasets' outcomes and where the report is; goes into the run manifest."""
+
+    index_html: Path
+    datasets: dict[str, DatasetValidation]
+    sample_rows: int
+    seconds: float
+
+    @property
+    def success(self) -> bool:
+        return all(d.success for d in self.datasets.values())
+
+    @property
+    def failed_datasets(self) -> list[str]:
+        return [name for name, d in self.datasets.items() if not d.success]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (paths as strings)."""
+        return {
+            "success": self.success,
+            "index_html": str(self.index_html),
+            "sample_rows": self.sample_rows,
+            "sampled_datasets": [n for n, d in self.datasets.items() if d.sampled],
+            "failed_datasets": self.failed_datasets,
+            "seconds": round(self.seconds, 3),
+            "datasets": {name: d.to_dict() for name, d in self.datasets.items()},
+        }
+
+
+@contextlib.contextmanager
+def _quiet_gx() -> Iterator[None]:
+    """Keep Great Expectations' INFO/WARNING chatter out of the CLI for the duration."""
+    loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _import_gx() -> tuple[Any, Any]:
+    """Import great_expectations (slow: seconds) only when a report is built."""
+    with warnings.catch_warnings():
+        # great_expectations 1.x imports the stdlib module sre_constants, deprecated since 3.11
+        warnings.filterwarnings(
+            "ignore", message="module 'sre_constants' is deprecated", category=DeprecationWarning
+        )
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+
+    return gx, gxe
+
+
+def _new_context(gx: Any, site_dir: Path) -> Any:
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(
+        globally=False, profilers=False, metric_calculations=False
+    )
+    context.update_data_docs_site(
+        SITE_NAME,
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(site_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    return context
+
+
+def _row_count(path: Path) -> int:
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+
+
+def _read_staged(path: Path, rows: int, sample_rows: int) -> tuple[pl.DataFrame, int]:
+    """Read a staged file; above ``sample_rows`` keep every k-th row (deterministic)."""
+    step = max(1, math.ceil(rows / sample_rows)) if sample_rows > 0 else 1
+    frame = pl.scan_parquet(path)
+    if step > 1:
+        frame = frame.gather_every(step)
+    return frame.collect(), step
+
+
+def _to_pandas(frame: pl.DataFrame) -> Any:
+    return frame.to_pandas()
+
+
+def _expectation(gxe: Any, spec: ExpectationSpec) -> Any:
+    return getattr(gxe, spec.type)(**spec.kwargs, meta=expectation_meta(spec))
+
+
+def _failed(result: Any) -> list[str]:
+    out = []
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        column = config.kwargs.get("column")
+        out.append(f"{config.type}({column})" if column else str(config.type))
+    return out
+
+
+def _validate_dataset(
+    gx: Any,
+    gxe: Any,
+    context: Any,
+    datasource: Any,
+    run_id: Any,
+    dataset: str,
+    path: Path,
+    *,
+    quarantined: int | None,
+    sample_rows: int,
+    today: dt.date,
+    results_dir: Path,
+) -> DatasetValidation:
+    started = time.perf_counter()
+    model = schemas.DATASETS[dataset]
+    rows = _row_count(path)
+    staged, step = _read_staged(path, rows, sample_rows)
+    prepared: PreparedDataset = prepare_frame(model, staged, today)
+    del staged
+    meta = suite_meta(
+        model,
+        prepared,
+        rows=rows,
+        validated_rows=prepared.frame.height,
+        sample_step=step,
+        quarantined=quarantined,
+    )
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=dataset,
+            expectations=[_expectation(gxe, spec) for spec in prepared.expectations],
+            meta=meta,
+        )
+    )
+    batch = datasource.add_dataframe_asset(name=dataset).add_batch_definition_whole_dataframe(
+        "staged"
+    )
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=dataset, data=batch, suite=suite)
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": _to_pandas(prepared.frame)},
+        result_format={"result_format": "SUMMARY"},
+        run_id=run_id,
+    )
+    (results_dir / f"{dataset}.json").write_text(
+        json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    failed = _failed(result)
+    total = rows + quarantined if quarantined is not None else None
+    return DatasetValidation(
+        dataset=dataset,
+        title_zh=model.__title_zh__,
+        success=bool(result.success),
+        evaluated=len(result.results),
+        failed=len(failed),
+        failed_expectations=tuple(failed),
+        rows=rows,
+        validated_rows=prepared.frame.height,
+        sampled=step > 1,
+        sample_step=step,
+        quarantined=quarantined,
+        quarantine_rate=(quarantined / total if total else 0.0)
+        if quarantined is not None and total is not None
+        else None,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _swap_into_place(built: Path, target: Path) -> None:
+    """Rename the old report away, the new one in, then delete the old one."""
+    old: Path | None = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        target.rename(old)
+    try:
+        built.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_validation_reports(
+    staged: Mapping[str, Path],
+    output_dir: Path,
+    *,
+    quarantined: Mapping[str, int] | None = None,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+) -> ValidationSummary:
+    """Validate every staged dataset and write one Data Docs site to ``output_dir``.
+
+    Args:
+        staged: dataset name (a ``schemas.DATASETS`` key) → its staged Parquet file.
+        output_dir: the report directory; replaced as a whole, atomically, at the end.
+        quarantined: dataset → rows quarantined at ingestion, to report quarantine rates.
+        sample_rows: datasets with more staged rows are validated on every k-th row, with
+            k = ceil(rows / sample_rows); 0 disables sampling.
+
+    Returns:
+        The per-dataset outcome and the path of ``output_dir/index.html``.
+
+    Raises:
+        KeyError: a dataset name is not in the data contract.
+        FileNotFoundError: a staged file does not exist.
+    """
+    started = time.perf_counter()
+    unknown = sorted(set(staged) - set(schemas.DATASETS))
+    if unknown:
+        raise KeyError(f"not datasets of the data contract: {', '.join(unknown)}")
+    for path in staged.values():
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"staged file not found: {path}")
+    quarantined = dict(quarantined or {})
+    output_dir = Path(output_dir).absolute()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(
+        tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".building", dir=output_dir.parent)
+    )
+    building.chmod(0o755)  # mkdtemp makes it private; the report is meant to be read
+    try:
+        with _quiet_gx():
+            gx, gxe = _import_gx()
+            from great_expectations.core.run_identifier import RunIdentifier
+
+            context = _new_context(gx, building)
+            datasource = context.data_sources.add_pandas("huimin_staged")
+            run_id = RunIdentifier(run_name="huimin", run_time=dt.datetime.now(dt.UTC))
+            results_dir = building / RESULTS_DIR
+            results_dir.mkdir()
+            today = dt.date.today()
+            outcomes: dict[str, DatasetValidation] = {}
+            for dataset in sorted(staged):
+                outcomes[dataset] = _validate_dataset(
+                    gx,
+                    gxe,
+                    context,
+                    datasource,
+                    run_id,
+                    dataset,
+                    Path(staged[dataset]),
+                    quarantined=quarantined.get(dataset),
+                    sample_rows=sample_rows,
+                    today=today,
+                    results_dir=results_dir,
+                )
+                log.debug("validated %s in %.2fs", dataset, outcomes[dataset].seconds)
+            context.build_data_docs(site_names=[SITE_NAME])
+        summary = ValidationSummary(
+            index_html=output_dir / "index.html",
+            datasets=outcomes,
+            sample_rows=sample_rows,
+            seconds=time.perf_counter() - started,
+        )
+        (building / SUMMARY_FILE).write_text(
+            json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        _swap_into_place(building, output_dir)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return summary

@@ -1,0 +1,248 @@
+"""Write the binary fixtures of the broken-input corpus (xlsx, parquet, GBK/BOM/UTF-16 CSV ...).
+
+Deterministic: same library versions, same bytes. Run it after changing a fixture below::
+
+    .venv/bin/python tests/bad_inputs/make_cases.py            # rewrite them in place
+    .venv/bin/python tests/bad_inputs/make_cases.py /tmp/check # or somewhere else
+
+``tests/test_bad_inputs.py`` regenerates them into a temporary folder and checks the committed
+files are byte-for-byte the same, so a hand edit of a binary fixture cannot go unnoticed.
+The plain-text CSV and YAML fixtures are written by hand and are not produced here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+HERE = Path(__file__).resolve().parent
+CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
+
+A = "420112193503120112"
+B = "420112193807040226"
+C = "420112194001230359"
+BAD_CHECK = "420112193503120113"
+ELDERLY = ["id_number", "name", "street", "community", "pay_month", "amount", "bank_account"]
+ELDERLY_ZH = ["身份证号码", "姓名", "街道", "社区（村）", "发放年月", "发放金额（元）", "银行账号"]
+DEATHS = ["id_number", "name", "death_date", "source"]
+
+
+def _workbook(rows: list[list[object]], *, title: str | None = None) -> bytes:
+    """An .xlsx whose first sheet holds ``rows`` (an optional merged title row above them)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": CREATED, "author": "huimin tests"})
+    sheet = book.add_worksheet("Sheet1")
+    text = book.add_format({"num_format": "@"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    first = 0
+    if title is not None:
+        width = max(len(r) for r in rows)
+        sheet.merge_range(0, 0, 0, width - 1, title, book.add_format({"bold": True}))
+        first = 1
+    for r, row in enumerate(rows, start=first):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), day)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            elif value is not None:
+                sheet.write_string(r, c, str(value), text)
+    book.close()
+    return buffer.getvalue()
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="uncompressed", statistics=False)
+    return buffer.getvalue()
+
+
+def _csv_text(rows: list[list[str]]) -> str:
+    return "".join(",".join(row) + "\r\n" for row in rows)
+
+
+def garbage_xlsx() -> bytes:
+    """Random bytes named population.xlsx (a download that failed, a mis-saved attachment)."""
+    return random.Random(2023).randbytes(4096)
+
+
+def truncated_parquet() -> bytes:
+    whole = _parquet(
+        pl.DataFrame(
+            {
+                "id_number": [A, B, C] * 50,
+                "name": ["张三", "李四", "王五"] * 50,
+                "death_date": ["2023-05-01"] * 150,
+                "source": ["公安"] * 150,
+            }
+        )
+    )
+    return whole[: len(whole) // 2]
+
+
+def xlsx_named_csv() -> bytes:
+    return _workbook([DEATHS, [A, "张三", "2023-05-01", "公安"]])
+
+
+def excel_number_ids_xlsx() -> bytes:
+    """ID numbers typed into Excel as numbers: stored as 4.20112193503120e17, digits lost."""
+    return _workbook(
+        [
+            ELDERLY_ZH,
+            [float(A), "张三", "径河街道", "张柏社区", "2023-05", 120, None],
+            [B, "李四", "径河街道", "张柏社区", "2023-05", 120, None],
+            [float(C), "王五", "径河街道", "张柏社区", "2023-05", 120, None],
+        ]
+    )
+
+
+def parquet_integer_ids() -> bytes:
+    return _parquet(
+        pl.DataFrame(
+            {
+                "id_number": [int(A), int(B)],
+                "name": ["张三", "李四"],
+                "death_date": [dt.date(2023, 5, 1)] * 2,
+                "source": ["公安", "殡葬"],
+            }
+        )
+    )
+
+
+def empty_file() -> bytes:
+    return b""
+
+
+def blank_lines_only() -> bytes:
+    return b"\r\n\r\n  \r\n"
+
+
+def header_only_xlsx() -> bytes:
+    return _workbook([["公民身份号码", "姓名", "死亡日期", "数据来源"]])
+
+
+def empty_sheet_xlsx() -> bytes:
+    return _workbook([])
+
+
+def unsupported_xls() -> bytes:
+    """An old .xls (OLE2 compound file signature and padding): not read, must say so."""
+    return bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+
+
+def utf16_csv() -> bytes:
+    """Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated."""
+    text = "\t".join(DEATHS) + "\r\n" + "\t".join([A, "张三", "2023-05-01", "公安"]) + "\r\n"
+    return text.encode("utf-16")
+
+
+def undecodable_csv() -> bytes:
+    """UTF-8 header, then bytes that are neither UTF-8 nor GB18030."""
+    return ",".join(DEATHS).encode() + b"\r\n" + A.encode() + b",\x80\xff\x80,2023-05-01,\r\n"
+
+
+def sources_gbk() -> bytes:
+    return "datasets:\n  deaths:\n    columns:\n      证件号码: id_number\n".encode("gbk")
+
+
+def sources_gbk_data() -> bytes:
+    return _csv_text([["证件号码", "name", "death_date", "source"], [A, "张三", "2023-05-01", "公安"]]).encode()
+
+
+def xlsx_title_row() -> bytes:
+    """A merged title row above Chinese headers, as departments export; row 5 has a bad ID."""
+    return _workbook(
+        [
+            ELDERLY_ZH,
+            [A, "张三", "径河街道", "张柏社区", "2023-05", 120, None],
+            [B, "李四", "径河街道", "张柏社区", "2023-05", 120.5, "6217002870001234567"],
+            [BAD_CHECK, "王五", "径河街道", "张柏社区", "2023-05", 120, None],
+            [C, "赵六", "吴家山街道", "田园社区", "2023年5月", "120", None],
+        ],
+        title="2023年5月高龄津贴发放名册",
+    )
+
+
+def gbk_csv_chinese_headers() -> bytes:
+    rows = [
+        ELDERLY_ZH,
+        [A, "张三", "径河街道", "张柏社区", "2023-05", "120", ""],
+        [B, "李四", "吴家山街道", "田园社区", "2023年5月", "98.50", ""],
+    ]
+    return _csv_text(rows).encode("gbk")
+
+
+def utf8_bom_csv() -> bytes:
+    rows = [DEATHS, [A, "张三", "2023-05-01", "公安"], [B, "李四", "2023/6/1", "殡葬"]]
+    return _csv_text(rows).encode("utf-8-sig")
+
+
+def xlsx_date_cells() -> bytes:
+    return _workbook(
+        [
+            ["公民身份号码", "姓名", "死亡日期", "数据来源"],
+            [A, "张三", dt.date(2023, 5, 1), "公安"],
+            [B, "李四", dt.date(2023, 12, 31), "殡葬"],
+        ]
+    )
+
+
+def parquet_typed() -> bytes:
+    return _parquet(
+        pl.DataFrame(
+            {
+                "id_number": [A, B, "42011219751231104x"],
+                "name": ["张三", "李四", "王五"],
+                "death_date": [dt.date(2023, 5, 1), dt.date(2023, 6, 1), None],
+                "source": ["公安", "殡葬", "卫健"],
+            }
+        )
+    )
+
+
+FIXTURES: dict[str, Callable[[], bytes]] = {
+    "w04_garbage_bytes_xlsx/population.xlsx": garbage_xlsx,
+    "w05_truncated_parquet/deaths.parquet": truncated_parquet,
+    "w06_xlsx_named_csv/deaths.csv": xlsx_named_csv,
+    "w07_excel_number_ids_xlsx/elderly_allowance.xlsx": excel_number_ids_xlsx,
+    "w09_parquet_integer_ids/deaths.parquet": parquet_integer_ids,
+    "w10_empty_file_0_bytes/deaths.csv": empty_file,
+    "w11_blank_lines_only/deaths.csv": blank_lines_only,
+    "w13_header_only_xlsx/deaths.xlsx": header_only_xlsx,
+    "w18_utf16_csv/deaths.csv": utf16_csv,
+    "w19_undecodable_bytes_csv/deaths.csv": undecodable_csv,
+    "w25_sources_yaml_gbk/sources.yaml": sources_gbk,
+    "w25_sources_yaml_gbk/deaths.csv": sources_gbk_data,
+    "w26_empty_sheet_xlsx/deaths.xlsx": empty_sheet_xlsx,
+    "w27_old_xls_extension/deaths.xls": unsupported_xls,
+    "r21_xlsx_title_row_accepted/elderly_allowance.xlsx": xlsx_title_row,
+    "r22_gbk_csv_chinese_headers/elderly_allowance.csv": gbk_csv_chinese_headers,
+    "r23_utf8_bom_csv/deaths.csv": utf8_bom_csv,
+    "r27_xlsx_date_cells_accepted/deaths.xlsx": xlsx_date_cells,
+    "r28_parquet_typed_accepted/deaths.parquet": parquet_typed,
+}
+
+
+def generate(root: Path) -> list[Path]:
+    """Write every fixture under ``root``; return the paths written."""
+    written = []
+    for name, make in FIXTURES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(make())
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+    for path in generate(target):
+        print(path)

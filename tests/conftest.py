@@ -1,0 +1,20 @@
+"""Shared test setup: data checks always run on LazyFrames, no telemetry leaves the machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(autouse=True)
+def _validate_data_too() -> Iterator[None]:
+    """pandera checks only the schema of a LazyFrame by default; we want the data checked."""
+    from pandera.config import ValidationDepth, config_context
+
+    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        yield

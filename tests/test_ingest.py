@@ -1,0 +1,89 @@
+"""Ingest one dataset: every row valid or quarantined, staged data passes its schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from huimin import atomic
+from huimin.idnumber import make_id
+from huimin.ingest import ingest_file
+from huimin.pipeline import ingest_folder
+from schemas import DATASETS
+from schemas.common import as_of_date
+
+AS_OF = dt.date(2024, 1, 1)
+HEADER = "公民身份号码,姓名,死亡日期,数据来源,备注"
+
+
+def _deaths_rows(n: int) -> list[str]:
+    rows = []
+    for i in range(n):
+        person = make_id("420112", dt.date(1930 + i % 60, 1 + i % 12, 1 + i % 28), i % 1000)
+        rows.append(f"{person},人{i},2023-{1 + i % 12:02d}-15,{['公安', '殡葬', '卫健'][i % 3]},")
+    return rows
+
+
+def _write(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode(encoding))
+    return path
+
+
+def test_counts_add_up_and_staged_data_passes_the_schema(tmp_path: Path) -> None:
+    rows = _deaths_rows(50)
+    rows[10] = rows[10].replace("2023-", "2023-02-30x", 1)
+    rows.append(rows[3])
+    path = _write(tmp_path / "in" / "deaths.csv", rows)
+    with as_of_date(AS_OF):
+        result = ingest_file(path, DATASETS["deaths"], tmp_path / "out")
+    assert (result.rows_in, result.rows_valid, result.rows_quarantined) == (51, 49, 2)
+    staged = pl.scan_parquet(tmp_path / "out" / "staged" / "deaths.parquet")
+    DATASETS["deaths"].validate(staged, lazy=True).collect()
+    quarantine = pl.read_parquet(tmp_path / "out" / "quarantine" / "deaths.parquet")
+    assert quarantine.get_column("_source_row").to_list() == [12, 52]
+    assert "备注" in quarantine.columns
+
+
+def test_row_order_does_not_change_the_staged_content(tmp_path: Path) -> None:
+    rows = _deaths_rows(200)
+    shuffled = rows.copy()
+    random.Random(7).shuffle(shuffled)
+    frames = []
+    for name, body in (("a", rows), ("b", shuffled)):
+        path = _write(tmp_path / name / "deaths.csv", body)
+        with as_of_date(AS_OF):
+            ingest_file(path, DATASETS["deaths"], tmp_path / f"out-{name}")
+        staged = pl.read_parquet(tmp_path / f"out-{name}" / "staged" / "deaths.parquet")
+        frames.append(staged.drop("_source_row").sort(pl.all()))
+    assert frames[0].equals(frames[1])
+
+
+def test_gbk_is_detected_from_the_bytes(tmp_path: Path) -> None:
+    path = _write(tmp_path / "in" / "deaths.csv", _deaths_rows(5), encoding="gb18030")
+    run = ingest_folder(tmp_path / "in", tmp_path / "out", as_of=AS_OF)
+    (result,) = run.results
+    assert (result.encoding, result.rows_valid) == ("gb18030", 5)
+    assert path.exists()
+
+
+def test_a_crash_while_writing_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "staged.parquet"
+    atomic.write_parquet(pl.DataFrame({"a": [1]}), target)
+
+    def broken(self: pl.DataFrame, file: Path, **kwargs: object) -> None:
+        Path(file).write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        atomic.write_parquet(pl.DataFrame({"a": [2]}), target)
+    monkeypatch.undo()
+    assert pl.read_parquet(target).get_column("a").to_list() == [1]
+    assert [p.name for p in tmp_path.iterdir()] == ["staged.parquet"]
