@@ -7,7 +7,7 @@ and the fix, and make the command exit with code 2.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,7 @@ app.add_typer(flow_app, name="flow")
 console = Console(stderr=True)
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     sample = "sample"
     district = "district"
     city = "city"
@@ -88,9 +88,7 @@ def ingest(
 def run(
     input_dir: InputDir,
     output: OutputDir,
-    reports: Annotated[
-        bool, typer.Option(help="Build the Great Expectations Data Docs.")
-    ] = True,
+    reports: Annotated[bool, typer.Option(help="Build the Great Expectations Data Docs.")] = True,
     as_of: AsOf = None,
 ) -> None:
     """The main job: ingest and validate INPUT, then write everything under OUTPUT."""

@@ -100,9 +100,11 @@ def age_at(expr: pl.Expr, on: pl.Expr) -> pl.Expr:
 
 def mask(expr: pl.Expr) -> pl.Expr:
     """Mask the birth date and sequence: 420112********0014 keeps the region and the check."""
-    return pl.when(expr.str.len_chars() >= 10).then(
-        pl.concat_str([expr.str.slice(0, 6), pl.lit("********"), expr.str.slice(-4, 4)])
-    ).otherwise(pl.lit("****"))
+    return (
+        pl.when(expr.str.len_chars() >= 10)
+        .then(pl.concat_str([expr.str.slice(0, 6), pl.lit("********"), expr.str.slice(-4, 4)]))
+        .otherwise(pl.lit("****"))
+    )
 
 
 def mask_text(value: str | None) -> str:

@@ -94,8 +94,9 @@ def map_headers(
     return mapping
 
 
-def check_excel_numbers(raw: RawTable, mapping: dict[str, str], model: type[ContractModel],
-                        path: Path) -> None:
+def check_excel_numbers(
+    raw: RawTable, mapping: dict[str, str], model: type[ContractModel], path: Path
+) -> None:
     """Stop when ID numbers were stored as numbers: their last digits are already lost."""
     id_fields = {f.name for f in model.field_specs() if f.kind == "id_number"}
     for column, target in mapping.items():
@@ -121,8 +122,9 @@ def _tag(condition: pl.Expr, tag: str) -> pl.Expr:
     return pl.when(condition).then(pl.lit(tag))
 
 
-def parse_fields(frame: pl.DataFrame, model: type[ContractModel],
-                 mapping: dict[str, str]) -> tuple[pl.DataFrame, list[pl.Expr], list[pl.Expr]]:
+def parse_fields(
+    frame: pl.DataFrame, model: type[ContractModel], mapping: dict[str, str]
+) -> tuple[pl.DataFrame, list[pl.Expr], list[pl.Expr]]:
     """Add typed contract columns; return the parse-failure reason and tag expressions."""
     by_field = {target: column for column, target in mapping.items()}
     typed, reasons, tags = [], [], []
@@ -145,8 +147,9 @@ def parse_fields(frame: pl.DataFrame, model: type[ContractModel],
     return frame.with_columns(typed), reasons, tags
 
 
-def check_masks(frame: pl.DataFrame, model: type[ContractModel],
-                mapping: dict[str, str]) -> tuple[list[pl.Series], list[pl.Series]]:
+def check_masks(
+    frame: pl.DataFrame, model: type[ContractModel], mapping: dict[str, str]
+) -> tuple[list[pl.Series], list[pl.Series]]:
     """Run every pandera check of the model row by row; return reason and tag series."""
     schema = model.to_schema()
     by_field = {target: column for column, target in mapping.items()}
@@ -170,18 +173,26 @@ def check_masks(frame: pl.DataFrame, model: type[ContractModel],
         if not failed.any():
             continue
         check = next(
-            c for c in (schema.columns[name].checks if name else schema.checks)
+            c
+            for c in (schema.columns[name].checks if name else schema.checks)
             if c.name == check_name
         )
         reasons.append(_check_reason(frame, failed, specs.get(name or ""), by_field, check.error))
-        tags.append(pl.Series([f"{name or 'row'}:{check_name}"] * frame.height).zip_with(
-            failed, pl.Series([None] * frame.height, dtype=pl.String)
-        ))
+        tags.append(
+            pl.Series([f"{name or 'row'}:{check_name}"] * frame.height).zip_with(
+                failed, pl.Series([None] * frame.height, dtype=pl.String)
+            )
+        )
     return reasons, tags
 
 
-def _check_reason(frame: pl.DataFrame, failed: pl.Series, spec: FieldSpec | None,
-                  by_field: dict[str, str], error: str | None) -> pl.Series:
+def _check_reason(
+    frame: pl.DataFrame,
+    failed: pl.Series,
+    spec: FieldSpec | None,
+    by_field: dict[str, str],
+    error: str | None,
+) -> pl.Series:
     if spec is None:
         text = pl.lit(error or "row check failed")
     else:
@@ -191,8 +202,9 @@ def _check_reason(frame: pl.DataFrame, failed: pl.Series, spec: FieldSpec | None
     return messages.zip_with(failed, pl.Series([None] * frame.height, dtype=pl.String))
 
 
-def split(raw: RawTable, model: type[ContractModel], mapping: dict[str, str]
-          ) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
+def split(
+    raw: RawTable, model: type[ContractModel], mapping: dict[str, str]
+) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
     """Return (valid typed rows, quarantined raw rows with reasons, reason tag counts)."""
     original = [c for c in raw.frame.columns if c != SOURCE_ROW]
     frame = raw.frame.rename({c: RAW + c for c in original})
@@ -206,9 +218,11 @@ def split(raw: RawTable, model: type[ContractModel], mapping: dict[str, str]
     if check_reasons:
         frame = frame.with_columns(
             pl.concat_list([pl.col(REASONS), *[pl.lit(s) for s in check_reasons]])
-            .list.drop_nulls().alias(REASONS),
+            .list.drop_nulls()
+            .alias(REASONS),
             pl.concat_list([pl.col("_tags"), *[pl.lit(s) for s in check_tags]])
-            .list.drop_nulls().alias("_tags"),
+            .list.drop_nulls()
+            .alias("_tags"),
         )
     bad = frame.get_column(REASONS).list.len() > 0
     counts: Counter[str] = Counter(frame.filter(bad).get_column("_tags").explode().drop_nulls())
@@ -223,9 +237,10 @@ def split(raw: RawTable, model: type[ContractModel], mapping: dict[str, str]
     return valid, quarantined, counts
 
 
-def ingest_file(path: Path, model: type[ContractModel], output: Path,
-                renames: dict[str, str] | None = None) -> DatasetResult:
-    """Ingest one file as ``model``'s dataset; raise :class:`DataFileError` for whole-file faults."""
+def ingest_file(
+    path: Path, model: type[ContractModel], output: Path, renames: dict[str, str] | None = None
+) -> DatasetResult:
+    """Ingest one file as the dataset of ``model``; whole-file faults raise DataFileError."""
     renames = renames or {}
     result = DatasetResult(dataset=model.__dataset__, file=str(path))
     result.sha256 = sha256_of(path)
@@ -245,5 +260,3 @@ def ingest_file(path: Path, model: type[ContractModel], output: Path,
     if result.rows_in != result.rows_valid + result.rows_quarantined:  # pragma: no cover
         raise AssertionError(f"{path}: rows in != valid + quarantined")
     return result
-
-

@@ -75,9 +75,7 @@ def without_time(expr: pl.Expr) -> pl.Expr:
 def _excel_serial_date(text: pl.Expr) -> pl.Expr:
     serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     in_range = (serial >= 1) & (serial <= 80000)
-    return pl.when(in_range).then(
-        pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
-    ).cast(pl.Date)
+    return pl.when(in_range).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date)
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:

@@ -120,8 +120,13 @@ def summary_table(run: IngestRun) -> Table:
         table.add_column(header, justify="right" if header[0] in "rvq" else "left")
     for r in sorted(run.results, key=lambda r: r.dataset):
         if r.ok:
-            table.add_row(r.dataset, Path(r.file).name, f"{r.rows_in:,}", f"{r.rows_valid:,}",
-                          f"{r.rows_quarantined:,}")
+            table.add_row(
+                r.dataset,
+                Path(r.file).name,
+                f"{r.rows_in:,}",
+                f"{r.rows_valid:,}",
+                f"{r.rows_quarantined:,}",
+            )
         else:
             table.add_row(r.dataset, Path(r.file).name, "-", "-", "[red]error[/red]")
     return table

@@ -47,8 +47,7 @@ ROSTERS: tuple[type[ContractModel], ...] = (
     ResettlementSubsidy,
     FarmlandSubsidy,
 )
-DATASETS: dict[str, type[ContractModel]] = {
-    model.__dataset__: model for model in (*REGISTRIES, *ROSTERS, ProvinceClues)
-}
+ALL_MODELS: tuple[type[ContractModel], ...] = (*REGISTRIES, *ROSTERS, ProvinceClues)
+DATASETS: dict[str, type[ContractModel]] = {model.__dataset__: model for model in ALL_MODELS}
 
 __all__ = ["DATASETS", "REGISTRIES", "ROSTERS", "ContractModel", "FieldSpec"]

@@ -18,7 +18,9 @@ class Vehicles(ContractModel):
     owner_id_number: str = IdNumber("所有人身份证号码")
     plate: str = Text("号牌号码")
     vin: str = Text("车辆识别代号")
-    vehicle_type: str = Text("车辆类型", description="小型轿车, 小型普通客车, 轻型货车, 二轮摩托车, ...")
+    vehicle_type: str = Text(
+        "车辆类型", description="小型轿车, 小型普通客车, 轻型货车, 二轮摩托车, ..."
+    )
     register_date: dt.date = Date("初次登记日期")
     status: str = Enum("机动车状态", ["正常", "转移", "注销", "报废"])
     status_date: dt.date = Date("状态变更日期", optional=True)

@@ -19,7 +19,9 @@ class ProvinceClues(ContractModel):
     department: str = Text("业务主管部门")
     project: str = Text("项目名称", description="as in the appendix table")
     street: str = Text("街道", optional=True)
-    organization: str = Text("所属单位", optional=True, description="dealer or school when no street")
+    organization: str = Text(
+        "所属单位", optional=True, description="dealer or school when no street"
+    )
     id_number: str = IdNumber("身份证号码", optional=True)
     name: str = Text("姓名", optional=True)
     problem: str = Text("问题描述")

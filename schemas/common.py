@@ -7,7 +7,6 @@ adds the checks that type always carries (ID check character, at most 2 decimals
 named polars expression with its error text beside it.
 """
 
-
 import contextlib
 import contextvars
 import datetime as dt
@@ -55,9 +54,7 @@ class FieldSpec:
     maximum: float | None = None
 
 
-def _column_check(
-    fn: Callable[[pl.Expr], pl.Expr], name: str, error: str
-) -> pa.Check:
+def _column_check(fn: Callable[[pl.Expr], pl.Expr], name: str, error: str) -> pa.Check:
     def check(data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(fn(pl.col(data.key)))
 
@@ -252,13 +249,13 @@ class ContractModel(pa.DataFrameModel):
             return cached  # type: ignore[no-any-return]
         schema = super().to_schema()
         for spec in cls.field_specs():
-            extra = KIND_CHECKS.get(spec.kind, lambda f: [])(spec)
+            extra = KIND_CHECKS[spec.kind](spec) if spec.kind in KIND_CHECKS else []
             if spec.name in cls.__area_fields__:
-                extra = extra + [amount_checks()[1]]
+                extra = [*extra, amount_checks()[1]]
             if extra:
                 column = schema.columns[spec.name]
                 schema = schema.update_column(spec.name, checks=[*column.checks, *extra])
-        cls._huimin_schema = schema
+        setattr(cls, "_huimin_schema", schema)  # noqa: B010  (pandera reserves plain attributes)
         return schema
 
     @classmethod

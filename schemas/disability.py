@@ -16,7 +16,9 @@ class DisabilityCards(ContractModel):
 
     id_number: str = IdNumber("身份证号码")
     name: str = Text("姓名")
-    disability_type: str = Enum("残疾类别", ["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
+    disability_type: str = Enum(
+        "残疾类别", ["视力", "听力", "言语", "肢体", "智力", "精神", "多重"]
+    )
     disability_level: int = Int("残疾等级", ge=1, le=4, description="1 (most severe) to 4")
     issue_date: dt.date = Date("发证日期")
     status: str = Enum("证件状态", ["有效", "注销"])

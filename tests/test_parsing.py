@@ -14,8 +14,17 @@ def _parse(kind: str, values: list[str | None]) -> list[object]:
 
 
 def test_dates_in_every_listed_form() -> None:
-    values = ["2023-05-01", "2023/5/1", "2023年5月1日", "45047", "45047.0", "20230501",
-              "2023-05-01 00:00:00", "２０２３-０５-０１", " 2023.5.1 "]
+    values = [
+        "2023-05-01",
+        "2023/5/1",
+        "2023年5月1日",
+        "45047",
+        "45047.0",
+        "20230501",
+        "2023-05-01 00:00:00",
+        "２０２３-０５-０１",
+        " 2023.5.1 ",
+    ]
     assert _parse("date", values) == [dt.date(2023, 5, 1)] * len(values)
 
 
@@ -32,7 +41,12 @@ def test_months() -> None:
 
 def test_amounts_years_ints_bools() -> None:
     assert _parse("yuan", ["1,250.50", "１２５０.５", " 12 ", "-3", "abc"]) == [
-        1250.5, 1250.5, 12.0, -3.0, None]
+        1250.5,
+        1250.5,
+        12.0,
+        -3.0,
+        None,
+    ]
     assert _parse("year", ["2023", "2023年", "1800"]) == [2023, 2023, None]
     assert _parse("int", ["3", "3.0", "3.5"]) == [3, 3, None]
     assert _parse("bool", ["是", "否", "1", "false", "maybe"]) == [True, False, True, False, None]

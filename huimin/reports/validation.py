@@ -135,9 +135,9 @@ def _quiet_gx() -> Iterator[None]:
 def _import_gx() -> tuple[Any, Any]:
     """Import great_expectations (slow: seconds) only when a report is built."""
     with warnings.catch_warnings():
-        # great_expectations 1.x imports the stdlib module sre_constants, deprecated since 3.11
+        # great_expectations 1.x imports the stdlib sre_constants and sre_parse, deprecated in 3.11
         warnings.filterwarnings(
-            "ignore", message="module 'sre_constants' is deprecated", category=DeprecationWarning
+            "ignore", message="module 'sre_(constants|parse)' is deprecated", category=DeprecationWarning
         )
         import great_expectations as gx
         import great_expectations.expectations as gxe

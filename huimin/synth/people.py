@@ -85,11 +85,11 @@ def _ages(rng: np.random.Generator, sizes: I64) -> tuple[I64, I64, I64]:
     groups = np.arange(len(PYRAMID))
     w = PYRAMID.copy()
     w[:5] = 0.0
-    single_w = w * np.linspace(0.6, 3.0, len(w))
+    single_w = w * np.linspace(0.6, 2.2, len(w))
     head_grp = rng.choice(groups, h, p=w / w.sum())
     solo = sizes <= 2
     head_grp = np.where(solo, rng.choice(groups, h, p=single_w / single_w.sum()), head_grp)
-    head_age = np.minimum(head_grp * 5 + rng.integers(0, 5, h), 104)
+    head_age = np.minimum(head_grp * 5 + rng.integers(0, 5, h), 101)
     young_heads = sizes >= 5
     head_age = np.where(young_heads, rng.integers(28, 52, h), head_age)
     four_parent = (sizes == 4) & (rng.random(h) < 0.4)
@@ -108,7 +108,7 @@ def _ages(rng: np.random.Generator, sizes: I64) -> tuple[I64, I64, I64]:
     spouse = np.clip(a + rng.integers(-4, 4, n), 20, 104)
     child = a - rng.integers(22, 36, n)
     child = np.where(child < 0, rng.integers(0, 4, n), child)
-    parent = np.minimum(a + rng.integers(22, 34, n), 103)
+    parent = np.minimum(a + rng.integers(22, 32, n), 97)
     age = np.select([slot == 0, slot == 1, slot <= 3], [a, spouse, child], parent)
     return hh, slot, age.astype(np.int64)
 

@@ -154,7 +154,9 @@ def sources_gbk() -> bytes:
 
 
 def sources_gbk_data() -> bytes:
-    return _csv_text([["证件号码", "name", "death_date", "source"], [A, "张三", "2023-05-01", "公安"]]).encode()
+    return _csv_text(
+        [["证件号码", "name", "death_date", "source"], [A, "张三", "2023-05-01", "公安"]]
+    ).encode()
 
 
 def xlsx_title_row() -> bytes:

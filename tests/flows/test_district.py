@@ -37,6 +37,9 @@ def test_ingest_task_logic(tmp_path: Path) -> None:
 def test_flow_run_writes_the_manifest(tmp_path: Path, prefect_harness: None) -> None:
     manifest = district_run(_input(tmp_path / "in"), tmp_path / "out", reports=False, as_of=AS_OF)
     on_disk = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["totals"] == on_disk["totals"] == {
-        "rows_in": 2, "rows_valid": 1, "rows_quarantined": 1}
+    assert (
+        manifest["totals"]
+        == on_disk["totals"]
+        == {"rows_in": 2, "rows_valid": 1, "rows_quarantined": 1}
+    )
     assert any("unknown dataset name 'mystery'" in e for e in manifest["errors"])
