@@ -8,9 +8,9 @@ text of every column, ``_source_row`` and ``_reasons``, the list of everything w
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from pandera.api.polars.types import PolarsData
@@ -24,7 +24,14 @@ from schemas import ContractModel, FieldSpec
 
 REASONS = "_reasons"
 RAW = "__raw__"
+NORM = "__norm__"
+FLAG = "__flag__"
+BAD = "__bad__"
 EXCEL_NUMBER = r"^\d(\.\d+)?[eE]\+?\d+$|^\d{15,18}\.0$"
+PARQUET_NUMBER_FIX = (
+    "write the ID column of the Parquet file as a string (text) column: an ID number is never "
+    "a number, and one ending in X cannot be stored as one"
+)
 EXCEL_NUMBER_FIX = (
     "re-export the sheet with the ID column formatted as text (文本), or as CSV from the "
     "source system; Excel keeps only 15 significant digits, the lost digits cannot be recovered"
@@ -109,132 +116,142 @@ def check_excel_numbers(
                 path,
                 f"ID numbers in column '{column}' are stored as numbers "
                 f"({count} of {values.len()} rows)",
-                EXCEL_NUMBER_FIX,
+                PARQUET_NUMBER_FIX if raw.file_format == "parquet" else EXCEL_NUMBER_FIX,
             )
 
 
-def _reason(condition: pl.Expr, spec: FieldSpec, message: str, raw: pl.Expr) -> pl.Expr:
-    text = pl.format(f"{spec.name} {spec.zh}: {message} (value '{{}}')", raw.fill_null(""))
-    return pl.when(condition).then(text)
+@dataclass(frozen=True)
+class Problem:
+    """One kind of row problem: a boolean column of the frame and how to say it."""
 
-
-def _tag(condition: pl.Expr, tag: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(tag))
+    flag: str  # the boolean column, true where the row has the problem
+    tag: str  # short name counted in the manifest, e.g. "amount:non_negative"
+    message: str
+    raw_column: str | None  # the department's column whose text the message quotes
 
 
 def parse_fields(
-    frame: pl.DataFrame, model: type[ContractModel], mapping: dict[str, str]
-) -> tuple[pl.DataFrame, list[pl.Expr], list[pl.Expr]]:
-    """Add typed contract columns; return the parse-failure reason and tag expressions."""
-    by_field = {target: column for column, target in mapping.items()}
-    typed, reasons, tags = [], [], []
-    for spec in model.field_specs():
-        raw_name = by_field.get(spec.name)
-        if raw_name is None:
-            typed.append(pl.lit(None, dtype=parsing.DTYPES[spec.kind]).alias(spec.name))
+    frame: pl.DataFrame, model: type[ContractModel], by_field: dict[str, str]
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Add typed contract columns and flag cells that are unreadable or missing."""
+    specs = model.field_specs()
+    frame = frame.with_columns(
+        parsing.normalise(s.kind, pl.col(by_field[s.name])).alias(NORM + s.name)
+        for s in specs
+        if s.name in by_field
+    )
+    frame = frame.with_columns(
+        parsing.convert(s.kind, pl.col(NORM + s.name)).alias(s.name)
+        if s.name in by_field
+        else pl.lit(None, dtype=parsing.DTYPES[s.kind]).alias(s.name)
+        for s in specs
+    )
+    flags, problems = [], []
+    for spec in specs:
+        raw = by_field.get(spec.name)
+        if raw is None:
             continue
-        raw = pl.col(raw_name)
-        typed.append(parsing.parse(spec.kind, raw).alias(spec.name))
-        present = parsing.clean(raw).is_not_null()
-        value = pl.col(spec.name)
-        bad = present & value.is_null()
+        present = pl.col(NORM + spec.name).is_not_null()
+        unreadable = f"{FLAG}{spec.name}:unreadable"
+        flags.append((present & pl.col(spec.name).is_null()).alias(unreadable))
         form = parsing.EXPECTED_FORM[spec.kind]
-        reasons.append(_reason(bad, spec, f"cannot be read as {form}", raw))
-        tags.append(_tag(bad, f"{spec.name}:unreadable"))
+        problems.append(
+            Problem(
+                unreadable,
+                f"{spec.name}:unreadable",
+                f"{_label(spec)}: cannot be read as {form}",
+                raw,
+            )
+        )
         if not spec.optional:
-            reasons.append(_reason(~present, spec, "required value is missing", raw))
-            tags.append(_tag(~present, f"{spec.name}:missing"))
-    return frame.with_columns(typed), reasons, tags
+            missing = f"{FLAG}{spec.name}:missing"
+            flags.append((~present).alias(missing))
+            problems.append(
+                Problem(
+                    missing,
+                    f"{spec.name}:missing",
+                    f"{_label(spec)}: required value is missing",
+                    None,
+                )
+            )
+    return frame.with_columns(flags).drop(NORM + s.name for s in specs if s.name in by_field), (
+        problems
+    )
 
 
-def check_masks(
-    frame: pl.DataFrame, model: type[ContractModel], mapping: dict[str, str]
-) -> tuple[list[pl.Series], list[pl.Series]]:
-    """Run every pandera check of the model row by row; return reason and tag series."""
+def _label(spec: FieldSpec) -> str:
+    return f"{spec.name} {spec.zh}"
+
+
+def check_flags(
+    frame: pl.DataFrame, model: type[ContractModel], by_field: dict[str, str]
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Run every pandera check of the model row by row; add a flag column per failing check."""
     schema = model.to_schema()
-    by_field = {target: column for column, target in mapping.items()}
     specs = {s.name: s for s in model.field_specs()}
     lazy = frame.lazy()
-    jobs: list[tuple[pl.LazyFrame, str | None, str, bool]] = []
+    jobs: list[tuple[pl.LazyFrame, FieldSpec | None, Any]] = []
     for name, column in schema.columns.items():
         for check in column.checks:
-            out = PolarsCheckBackend(check).apply(PolarsData(lazy, name))
-            jobs.append((out, name, check.name, bool(check.ignore_na)))
+            jobs.append(
+                (PolarsCheckBackend(check).apply(PolarsData(lazy, name)), specs[name], check)
+            )
     for check in schema.checks:
-        out = PolarsCheckBackend(check).apply(PolarsData(lazy, "*"))
-        jobs.append((out, None, check.name, True))
-    results = pl.collect_all([job[0] for job in jobs])
-    reasons, tags = [], []
-    for (_, name, check_name, ignore_na), result in zip(jobs, results, strict=True):
-        passed = result.to_series()
-        if name is not None and ignore_na:
-            passed = passed | frame.get_column(name).is_null()
+        jobs.append((PolarsCheckBackend(check).apply(PolarsData(lazy, "*")), None, check))
+    outputs = pl.collect_all([job[0] for job in jobs])
+    flags, problems = [], []
+    for (_, spec, check), output in zip(jobs, outputs, strict=True):
+        passed = output.to_series()
+        if spec is not None and check.ignore_na:
+            passed = passed | frame.get_column(spec.name).is_null()
         failed = ~passed.fill_null(True)
         if not failed.any():
             continue
-        check = next(
-            c
-            for c in (schema.columns[name].checks if name else schema.checks)
-            if c.name == check_name
-        )
-        reasons.append(_check_reason(frame, failed, specs.get(name or ""), by_field, check.error))
-        tags.append(
-            pl.Series([f"{name or 'row'}:{check_name}"] * frame.height).zip_with(
-                failed, pl.Series([None] * frame.height, dtype=pl.String)
-            )
-        )
-    return reasons, tags
+        name = f"{FLAG}{spec.name if spec else 'row'}:{check.name}"
+        flags.append(failed.alias(name))
+        label = _label(spec) + ": " if spec else ""
+        raw = by_field.get(spec.name) if spec else None
+        problems.append(Problem(name, name.removeprefix(FLAG), f"{label}{check.error}", raw))
+    return frame.with_columns(flags), problems
 
 
-def _check_reason(
-    frame: pl.DataFrame,
-    failed: pl.Series,
-    spec: FieldSpec | None,
-    by_field: dict[str, str],
-    error: str | None,
-) -> pl.Series:
-    if spec is None:
-        text = pl.lit(error or "row check failed")
-    else:
-        raw = pl.col(by_field[spec.name]) if spec.name in by_field else pl.lit("")
-        text = pl.format(f"{spec.name} {spec.zh}: {error} (value '{{}}')", raw.fill_null(""))
-    messages = frame.select(text.alias("m")).to_series()
-    return messages.zip_with(failed, pl.Series([None] * frame.height, dtype=pl.String))
+def _reasons(problems: list[Problem]) -> pl.Expr:
+    texts = []
+    for p in problems:
+        if p.raw_column is None:
+            text = pl.lit(p.message)
+        else:
+            text = pl.format(f"{p.message} (value '{{}}')", pl.col(p.raw_column).fill_null(""))
+        texts.append(pl.when(pl.col(p.flag)).then(text))
+    return pl.concat_list(texts).list.drop_nulls().alias(REASONS)
 
 
 def split(
     raw: RawTable, model: type[ContractModel], mapping: dict[str, str]
-) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
-    """Return (valid typed rows, quarantined raw rows with reasons, reason tag counts)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """Return (valid typed rows, quarantined raw rows with reasons, rows per problem)."""
     original = [c for c in raw.frame.columns if c != SOURCE_ROW]
     frame = raw.frame.rename({c: RAW + c for c in original})
-    raw_mapping = {RAW + column: target for column, target in mapping.items()}
-    frame, reason_exprs, tag_exprs = parse_fields(frame, model, raw_mapping)
-    frame = frame.with_columns(
-        pl.concat_list(reason_exprs).list.drop_nulls().alias(REASONS),
-        pl.concat_list(tag_exprs).list.drop_nulls().alias("_tags"),
-    )
-    check_reasons, check_tags = check_masks(frame, model, raw_mapping)
-    if check_reasons:
-        frame = frame.with_columns(
-            pl.concat_list([pl.col(REASONS), *[pl.lit(s) for s in check_reasons]])
-            .list.drop_nulls()
-            .alias(REASONS),
-            pl.concat_list([pl.col("_tags"), *[pl.lit(s) for s in check_tags]])
-            .list.drop_nulls()
-            .alias("_tags"),
-        )
-    bad = frame.get_column(REASONS).list.len() > 0
-    counts: Counter[str] = Counter(frame.filter(bad).get_column("_tags").explode().drop_nulls())
+    by_field = {target: RAW + column for column, target in mapping.items()}
+    frame, problems = parse_fields(frame, model, by_field)
+    frame, check_problems = check_flags(frame, model, by_field)
+    problems += check_problems
+    flags = [p.flag for p in problems]
+    bad = pl.any_horizontal(flags) if flags else pl.lit(False)
+    frame = frame.with_columns(bad.alias(BAD))
+    counts = frame.select(pl.col(flags).sum()).row(0, named=True) if flags else {}
+    by_tag = {p.tag: int(counts[p.flag]) for p in problems if counts[p.flag]}
     fields = [s.name for s in model.field_specs()]
     extras = [c for c in original if c not in mapping]
-    valid = frame.filter(~bad).select(
+    valid = frame.filter(~pl.col(BAD)).select(
         *fields, *[pl.col(RAW + c).alias(c) for c in extras], SOURCE_ROW
     )
-    quarantined = frame.filter(bad).select(
-        SOURCE_ROW, *[pl.col(RAW + c).alias(c) for c in original], REASONS
+    quarantined = (
+        frame.filter(pl.col(BAD))
+        .with_columns(_reasons(problems))
+        .select(SOURCE_ROW, *[pl.col(RAW + c).alias(c) for c in original], REASONS)
     )
-    return valid, quarantined, counts
+    return valid, quarantined, dict(sorted(by_tag.items()))
 
 
 def ingest_file(
@@ -255,7 +272,7 @@ def ingest_file(
     write_parquet(quarantined, output / "quarantine" / f"{model.__dataset__}.parquet")
     result.rows_in = raw.frame.height
     result.rows_valid, result.rows_quarantined = valid.height, quarantined.height
-    result.reasons = dict(sorted(counts.items()))
+    result.reasons = counts
     result.extra_columns = [c for c in raw.frame.columns if c not in mapping and c != SOURCE_ROW]
     if result.rows_in != result.rows_valid + result.rows_quarantined:  # pragma: no cover
         raise AssertionError(f"{path}: rows in != valid + quarantined")

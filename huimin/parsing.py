@@ -1,8 +1,9 @@
 """Turn the text a department sent into typed values, as vectorised polars expressions.
 
-Every parser takes an expression of strings and returns an expression of the contract's type,
-null where the text cannot be read. The ingest step compares "text present" with "value null"
-to say which cells did not parse.
+Parsing has two stages so each column's text is cleaned once: ``normalise`` (full-width digits,
+spaces, separators) and ``convert`` (to the contract's type, null where the text cannot be
+read). The ingest step compares "text present" with "value null" to say which cells did not
+parse.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 from huimin import idnumber
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_UNIX_DAY = (dt.date(1970, 1, 1) - EXCEL_EPOCH).days
 _FW_DIGITS = [chr(0xFF10 + i) for i in range(10)] + ["．", "－", "，", "／", "＋"]
 _HW_DIGITS = [str(i) for i in range(10)] + [".", "-", ",", "/", "+"]
 TRUE_WORDS = ["是", "true", "True", "TRUE", "1", "Y", "y", "yes", "Yes", "YES", "T"]
@@ -23,8 +25,8 @@ FALSE_WORDS = ["否", "false", "False", "FALSE", "0", "N", "n", "no", "No", "NO"
 
 def clean(expr: pl.Expr) -> pl.Expr:
     """Trim spaces (also full-width ones); an empty cell becomes null."""
-    trimmed = expr.str.strip_chars().str.strip_chars("\u3000\ufeff")
-    return pl.when(trimmed.str.len_chars() > 0).then(trimmed).otherwise(None)
+    trimmed = expr.str.strip_chars(" \t\r\n\u3000\ufeff\xa0")
+    return pl.when(trimmed.str.len_chars() > 0).then(trimmed)
 
 
 def half_width_number(expr: pl.Expr) -> pl.Expr:
@@ -34,30 +36,59 @@ def half_width_number(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_text(expr: pl.Expr) -> pl.Expr:
-    return clean(expr)
+def without_time(expr: pl.Expr) -> pl.Expr:
+    """Drop a time of day after a date ("2023-05-01 00:00:00" as Excel date cells read)."""
+    return expr.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
 
 
-def parse_id_number(expr: pl.Expr) -> pl.Expr:
-    return idnumber.normalize(expr)
+def normalise_date_text(expr: pl.Expr) -> pl.Expr:
+    """Half-width digits, no time of day, separators 年月/. turned into '-'."""
+    text = half_width_number(without_time(clean(expr)))
+    return text.str.replace_all(r"[年月/.]", "-").str.strip_suffix("日").str.strip_suffix("-")
 
 
-def parse_float(expr: pl.Expr) -> pl.Expr:
-    return half_width_number(expr).cast(pl.Float64, strict=False)
+def _excel_serial_date(text: pl.Expr) -> pl.Expr:
+    serial = text.str.extract(r"^(\d{5})(?:-0+)?$", 1).cast(pl.Int32, strict=False)
+    # Excel day 25569 is 1970-01-01, day 0 of polars dates
+    return pl.when(serial.is_between(1, 80000)).then((serial - EXCEL_UNIX_DAY).cast(pl.Date))
 
 
-def parse_int(expr: pl.Expr) -> pl.Expr:
-    as_float = parse_float(expr)
+def convert_date(text: pl.Expr) -> pl.Expr:
+    """2023-05-01 and 2023-5-1 (after normalising), 20230501, or an Excel serial number."""
+    return pl.coalesce(
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        text.str.strptime(pl.Date, "%Y%m%d", strict=False),
+        _excel_serial_date(text),
+    )
+
+
+def convert_month(text: pl.Expr) -> pl.Expr:
+    """2023-05 or 2023-5 (after normalising), 202305, or a full date, as 'YYYY-MM'."""
+    first_day = pl.coalesce(
+        (text + "-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        (text + "01").str.strptime(pl.Date, "%Y%m%d", strict=False),
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+    )
+    return pl.when(first_day.dt.year().is_between(1949, 2100)).then(
+        first_day.dt.to_string("%Y-%m")
+    )
+
+
+def convert_float(text: pl.Expr) -> pl.Expr:
+    return text.cast(pl.Float64, strict=False)
+
+
+def convert_int(text: pl.Expr) -> pl.Expr:
+    as_float = convert_float(text)
     return pl.when(as_float == as_float.round(0)).then(as_float.cast(pl.Int64, strict=False))
 
 
-def parse_year(expr: pl.Expr) -> pl.Expr:
-    year = parse_int(half_width_number(expr).str.strip_suffix("年"))
-    return pl.when((year >= 1949) & (year <= 2100)).then(year)
+def convert_year(text: pl.Expr) -> pl.Expr:
+    year = convert_int(text.str.strip_suffix("年"))
+    return pl.when(year.is_between(1949, 2100)).then(year)
 
 
-def parse_bool(expr: pl.Expr) -> pl.Expr:
-    text = clean(expr)
+def convert_bool(text: pl.Expr) -> pl.Expr:
     return (
         pl.when(text.is_in(TRUE_WORDS))
         .then(pl.lit(True))
@@ -67,69 +98,36 @@ def parse_bool(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def without_time(expr: pl.Expr) -> pl.Expr:
-    """Drop a time of day after a date ("2023-05-01 00:00:00" as Excel date cells read)."""
-    return clean(expr).str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+def _same(expr: pl.Expr) -> pl.Expr:
+    return expr
 
 
-def _excel_serial_date(text: pl.Expr) -> pl.Expr:
-    serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
-    in_range = (serial >= 1) & (serial <= 80000)
-    return pl.when(in_range).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date)
+#: stage 1: the department's text → clean text (computed once per column)
+NORMALISERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "id_number": idnumber.normalize,
+    "text": clean,
+    "enum": clean,
+    "date": normalise_date_text,
+    "month": normalise_date_text,
+    "year": half_width_number,
+    "yuan": half_width_number,
+    "float": half_width_number,
+    "int": half_width_number,
+    "bool": clean,
+}
 
-
-def parse_date(expr: pl.Expr) -> pl.Expr:
-    """Read 2023-05-01, 2023/5/1, 2023.5.1, 2023年5月1日, 20230501, an Excel serial number."""
-    text = half_width_number(without_time(expr))
-    dashed = text.str.replace_all(r"[年月/.]", "-").str.strip_suffix("日")
-    ymd = dashed.str.extract_groups(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-    compact = text.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$")
-
-    def build(groups: pl.Expr) -> pl.Expr:
-        return pl.concat_str(
-            [
-                groups.struct.field("1"),
-                groups.struct.field("2").str.zfill(2),
-                groups.struct.field("3").str.zfill(2),
-            ]
-        ).str.strptime(pl.Date, "%Y%m%d", strict=False)
-
-    return pl.coalesce(build(ymd), build(compact), _excel_serial_date(text))
-
-
-def parse_month(expr: pl.Expr) -> pl.Expr:
-    """Read 2023-05, 2023/5, 202305, 2023年5月, 2023.05 (and a full date) into 'YYYY-MM'."""
-    text = half_width_number(without_time(expr))
-    dashed = text.str.replace_all(r"[年月/.]", "-").str.strip_suffix("-")
-    dashed_parts = dashed.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-\d{1,2}日?)?$")
-    compact_parts = text.str.extract_groups(r"^(\d{4})(\d{2})$")
-    year = pl.coalesce(dashed_parts.struct.field("1"), compact_parts.struct.field("1")).cast(
-        pl.Int32, strict=False
-    )
-    month = pl.coalesce(dashed_parts.struct.field("2"), compact_parts.struct.field("2")).cast(
-        pl.Int32, strict=False
-    )
-    valid = (year >= 1949) & (year <= 2100) & (month >= 1) & (month <= 12)
-    return pl.when(valid).then(
-        pl.concat_str([year.cast(pl.String), pl.lit("-"), month.cast(pl.String).str.zfill(2)])
-    )
-
-
-def parse_enum(expr: pl.Expr) -> pl.Expr:
-    return clean(expr)
-
-
-PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
-    "id_number": parse_id_number,
-    "text": parse_text,
-    "enum": parse_enum,
-    "date": parse_date,
-    "month": parse_month,
-    "year": parse_year,
-    "yuan": parse_float,
-    "float": parse_float,
-    "int": parse_int,
-    "bool": parse_bool,
+#: stage 2: clean text → the contract's type (null where it cannot be read)
+CONVERTERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "id_number": _same,
+    "text": _same,
+    "enum": _same,
+    "date": convert_date,
+    "month": convert_month,
+    "year": convert_year,
+    "yuan": convert_float,
+    "float": convert_float,
+    "int": convert_int,
+    "bool": convert_bool,
 }
 
 DTYPES: dict[str, pl.DataType] = {
@@ -159,6 +157,16 @@ EXPECTED_FORM: dict[str, str] = {
 }
 
 
+def normalise(kind: str, expr: pl.Expr) -> pl.Expr:
+    """Stage 1: clean text of the contract type ``kind`` (null for an empty cell)."""
+    return NORMALISERS[kind](expr)
+
+
+def convert(kind: str, text: pl.Expr) -> pl.Expr:
+    """Stage 2: normalised text to the polars dtype of ``kind``; null where unreadable."""
+    return CONVERTERS[kind](text).cast(DTYPES[kind])
+
+
 def parse(kind: str, expr: pl.Expr) -> pl.Expr:
-    """Parse ``expr`` (strings) as the contract type ``kind``, cast to its polars dtype."""
-    return PARSERS[kind](expr).cast(DTYPES[kind])
+    """Both stages at once (convenient in tests; ingest keeps stage 1 as a column)."""
+    return convert(kind, normalise(kind, expr))

@@ -52,6 +52,7 @@ class FieldSpec:
     description: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    not_future: bool = False
 
 
 def _column_check(fn: Callable[[pl.Expr], pl.Expr], name: str, error: str) -> pa.Check:
@@ -106,6 +107,12 @@ def date_checks() -> list[pa.Check]:
     ]
 
 
+def not_future_check() -> pa.Check:
+    return _column_check(
+        lambda c: c <= current_as_of(), "not_future", "date lies in the future"
+    )
+
+
 def month_checks() -> list[pa.Check]:
     return [
         _column_check(
@@ -145,7 +152,7 @@ def range_checks(low: float | None, high: float | None) -> list[pa.Check]:
 KIND_CHECKS: dict[str, Callable[[FieldSpec], list[pa.Check]]] = {
     "id_number": lambda f: id_number_checks(),
     "yuan": lambda f: amount_checks(),
-    "date": lambda f: date_checks(),
+    "date": lambda f: date_checks() + ([not_future_check()] if f.not_future else []),
     "month": lambda f: month_checks(),
     "year": lambda f: range_checks(1949, 2100),
     "enum": lambda f: enum_checks(f.values),
@@ -159,6 +166,7 @@ def _field(kind: str, zh: str, optional: bool, description: str, **kw: Any) -> A
     if "values" in kw:
         meta["values"] = tuple(kw.pop("values"))
     meta["minimum"], meta["maximum"] = kw.pop("ge", None), kw.pop("le", None)
+    meta["not_future"] = kw.pop("not_future", False)
     return pa.Field(
         nullable=optional, metadata=meta, description=description or None, title=zh, **kw
     )
@@ -178,8 +186,11 @@ def Enum(  # noqa: N802
     return _field("enum", zh, optional, description, values=values)
 
 
-def Date(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("date", zh, optional, description)
+def Date(  # noqa: N802
+    zh: str, *, optional: bool = False, not_future: bool = False, description: str = ""
+) -> Any:
+    """A calendar date; ``not_future`` for dates that cannot lie after the as-of date."""
+    return _field("date", zh, optional, description, not_future=not_future)
 
 
 def Month(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
@@ -276,6 +287,7 @@ class ContractModel(pa.DataFrameModel):
                     description=column.description or "",
                     minimum=meta.get("minimum"),
                     maximum=meta.get("maximum"),
+                    not_future=bool(meta.get("not_future")),
                 )
             )
         return specs

@@ -11,7 +11,8 @@ Great Expectations has no polars engine, so the frame a suite checks is prepared
 * enum and month columns keep their values (the reader needs to see a bad value) but any run of
   17 digits and a digit/X inside them is masked;
 * derived columns the distribution checks need (``_age``, ``_male`` ...) are computed here;
-* columns outside the contract (a department's extras) and ``_source_row`` are dropped.
+* columns outside the contract (a department's extras) are dropped; ``_source_row`` is kept
+  so Data Docs can say which source rows hold an unexpected value.
 
 :func:`build_expectations` returns the expectation configurations (as plain data, so this module
 needs no Great Expectations import) for :mod:`huimin.reports.validation` to instantiate.
@@ -30,7 +31,7 @@ from huimin import idnumber
 from schemas.common import EARLIEST_DATE, LATEST_DATE, ContractModel, FieldSpec
 
 ID_VALID_MOSTLY = 0.999
-MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])$"  # no capture group: pandas warns on those
 PRESENT = "✓"  # what a free-text cell becomes: its content never reaches the report
 _ID_LIKE = r"\d{17}[\dXx]"
 
@@ -106,10 +107,6 @@ class PreparedDataset:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def _notes(text: str) -> dict[str, Any]:
-    return {"notes": {"format": "markdown", "content": [text]}}
-
-
 def _scrub(expr: pl.Expr) -> pl.Expr:
     """Mask anything shaped like an ID number inside a string value."""
     return expr.str.replace_all(_ID_LIKE, "******************")
@@ -175,6 +172,8 @@ def prepare_frame(
                 "_transfer_within_contract"
             )
         )
+    if "_source_row" in present:  # shown next to unexpected values: the row to look up
+        out.append(pl.col("_source_row"))
     frame = staged.select(out) if out else pl.DataFrame()
     prepared = PreparedDataset(
         frame=frame,
@@ -398,12 +397,7 @@ def build_expectations(
     return out
 
 
-def expectation_meta(spec: ExpectationSpec) -> dict[str, Any]:
-    """The ``meta`` a Great Expectations expectation gets: notes shown in Data Docs."""
-    return {**_notes(spec.notes), "group": spec.group}
-
-
-def suite_meta(
+def suite_notes(
     model: type[ContractModel],
     prepared: PreparedDataset,
     *,
@@ -411,8 +405,8 @@ def suite_meta(
     validated_rows: int,
     sample_step: int,
     quarantined: int | None,
-) -> dict[str, Any]:
-    """Suite-level notes: what the dataset is, sampling, quarantine and privacy handling."""
+) -> list[str]:
+    """Suite-level notes (markdown): the dataset, sampling, quarantine, privacy handling."""
     lines = [
         f"**{model.__title_zh__}** (`{model.__dataset__}`, {model.__family__}).",
         f"Staged rows: {rows:,}; validated rows: {validated_rows:,}.",
@@ -439,16 +433,5 @@ def suite_meta(
             f"Extra department columns kept in staging, not validated: "
             f"{len(prepared.extra_columns)}."
         )
-    meta: dict[str, Any] = {
-        "notes": {"format": "markdown", "content": lines},
-        "huimin": {
-            "dataset": model.__dataset__,
-            "title_zh": model.__title_zh__,
-            "rows": rows,
-            "validated_rows": validated_rows,
-            "sample_step": sample_step,
-            "quarantined": quarantined,
-        },
-    }
-    return meta
+    return lines
 

@@ -31,9 +31,8 @@ import schemas
 from huimin.reports.expectations import (
     ExpectationSpec,
     PreparedDataset,
-    expectation_meta,
     prepare_frame,
-    suite_meta,
+    suite_notes,
 )
 
 # Must be set before great_expectations is first imported (it is imported lazily, below).
@@ -58,7 +57,8 @@ class DatasetValidation:
         success: every expectation passed.
         evaluated: expectations evaluated.
         failed: expectations that failed (or raised).
-        failed_expectations: ``ExpectationType(column)`` of each failed expectation.
+        failed_expectations: ``expectation_type(column)`` of each failed expectation.
+        errors: failed expectations that raised instead of evaluating (a bug, not bad data).
         rows: staged rows.
         validated_rows: rows the suite ran on (fewer than ``rows`` when sampled).
         sampled: validated on a deterministic sample (every ``sample_step``-th row).
@@ -74,6 +74,7 @@ class DatasetValidation:
     evaluated: int
     failed: int
     failed_expectations: tuple[str, ...]
+    errors: int
     rows: int
     validated_rows: int
     sampled: bool
@@ -149,9 +150,9 @@ def _new_context(gx: Any, site_dir: Path) -> Any:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(
-        globally=False, profilers=False, metric_calculations=False
-    )
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    sites = context.variables.data_docs_sites or {}
+    default_dir = sites.get(SITE_NAME, {}).get("store_backend", {}).get("base_directory")
     context.update_data_docs_site(
         SITE_NAME,
         {
@@ -164,6 +165,9 @@ def _new_context(gx: Any, site_dir: Path) -> Any:
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
+    if default_dir:  # the empty temporary directory GX made for the default site
+        with contextlib.suppress(OSError):
+            Path(default_dir).rmdir()
     return context
 
 
@@ -184,19 +188,34 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
     return frame.to_pandas()
 
 
+def _result_format(columns: list[str]) -> dict[str, Any]:
+    """SUMMARY (20 unexpected values), each with its ``_source_row`` when the frame has it."""
+    out: dict[str, Any] = {"result_format": "SUMMARY"}
+    if "_source_row" in columns:
+        out["unexpected_index_column_names"] = ["_source_row"]
+    return out
+
+
 def _expectation(gxe: Any, spec: ExpectationSpec) -> Any:
-    return getattr(gxe, spec.type)(**spec.kwargs, meta=expectation_meta(spec))
+    return getattr(gxe, spec.type)(**spec.kwargs, notes=spec.notes, meta={"group": spec.group})
 
 
-def _failed(result: Any) -> list[str]:
+def _failed(result: Any) -> tuple[list[str], int]:
+    """Failed expectations as ``type(column)``, and how many of them raised instead."""
     out = []
+    raised = 0
     for item in result.results:
         if item.success:
             continue
         config = item.expectation_config
         column = config.kwargs.get("column")
         out.append(f"{config.type}({column})" if column else str(config.type))
-    return out
+        info = item.exception_info or {}
+        if info.get("raised_exception") or any(
+            isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+        ):
+            raised += 1
+    return out, raised
 
 
 def _validate_dataset(
@@ -219,11 +238,12 @@ def _validate_dataset(
     staged, step = _read_staged(path, rows, sample_rows)
     prepared: PreparedDataset = prepare_frame(model, staged, today)
     del staged
-    meta = suite_meta(
+    validated = prepared.frame.height
+    notes = suite_notes(
         model,
         prepared,
         rows=rows,
-        validated_rows=prepared.frame.height,
+        validated_rows=validated,
         sample_step=step,
         quarantined=quarantined,
     )
@@ -231,7 +251,18 @@ def _validate_dataset(
         gx.ExpectationSuite(
             name=dataset,
             expectations=[_expectation(gxe, spec) for spec in prepared.expectations],
-            meta=meta,
+            notes=notes,
+            meta={
+                "huimin": {
+                    "dataset": dataset,
+                    "title_zh": model.__title_zh__,
+                    "rows": rows,
+                    "validated_rows": validated,
+                    "sampled": step > 1,
+                    "sample_step": step,
+                    "quarantined": quarantined,
+                }
+            },
         )
     )
     batch = datasource.add_dataframe_asset(name=dataset).add_batch_definition_whole_dataframe(
@@ -242,13 +273,13 @@ def _validate_dataset(
     )
     result = definition.run(
         batch_parameters={"dataframe": _to_pandas(prepared.frame)},
-        result_format={"result_format": "SUMMARY"},
+        result_format=_result_format(prepared.frame.columns),
         run_id=run_id,
     )
     (results_dir / f"{dataset}.json").write_text(
         json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    failed = _failed(result)
+    failed, raised = _failed(result)
     total = rows + quarantined if quarantined is not None else None
     return DatasetValidation(
         dataset=dataset,
@@ -257,14 +288,13 @@ def _validate_dataset(
         evaluated=len(result.results),
         failed=len(failed),
         failed_expectations=tuple(failed),
+        errors=raised,
         rows=rows,
-        validated_rows=prepared.frame.height,
+        validated_rows=validated,
         sampled=step > 1,
         sample_step=step,
         quarantined=quarantined,
-        quarantine_rate=(quarantined / total if total else 0.0)
-        if quarantined is not None and total is not None
-        else None,
+        quarantine_rate=None if total is None else round(quarantined / total, 6) if total else 0.0,
         seconds=round(time.perf_counter() - started, 3),
     )
 

@@ -229,7 +229,7 @@ FIXTURES: dict[str, Callable[[], bytes]] = {
     "r22_gbk_csv_chinese_headers/elderly_allowance.csv": gbk_csv_chinese_headers,
     "r23_utf8_bom_csv/deaths.csv": utf8_bom_csv,
     "r27_xlsx_date_cells_accepted/deaths.xlsx": xlsx_date_cells,
-    "r28_parquet_typed_accepted/deaths.parquet": parquet_typed,
+    "r28_parquet_typed_source_rows/deaths.parquet": parquet_typed,
 }
 
 
