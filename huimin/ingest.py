@@ -27,6 +27,7 @@ RAW = "__raw__"
 NORM = "__norm__"
 FLAG = "__flag__"
 BAD = "__bad__"
+DETAIL = "__detail__"
 EXCEL_NUMBER = r"^\d(\.\d+)?[eE]\+?\d+$|^\d{15,18}\.0$"
 PARQUET_NUMBER_FIX = (
     "write the ID column of the Parquet file as a string (text) column: an ID number is never "
@@ -120,7 +121,7 @@ def check_excel_numbers(
             )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Problem:
     """One kind of row problem: a boolean column of the frame and how to say it."""
 
@@ -128,6 +129,7 @@ class Problem:
     tag: str  # short name counted in the manifest, e.g. "amount:non_negative"
     message: str
     raw_column: str | None  # the department's column whose text the message quotes
+    detail: pl.Expr | None = None  # a row-specific message, where the model gives one
 
 
 def parse_fields(
@@ -211,14 +213,19 @@ def check_flags(
         flags.append(failed.alias(name))
         label = _label(spec) + ": " if spec else ""
         raw = by_field.get(spec.name) if spec else None
-        problems.append(Problem(name, name.removeprefix(FLAG), f"{label}{check.error}", raw))
+        detail = model.row_check_detail(check.name) if spec is None else None
+        problems.append(
+            Problem(name, name.removeprefix(FLAG), f"{label}{check.error}", raw, detail)
+        )
     return frame.with_columns(flags), problems
 
 
 def _reasons(problems: list[Problem]) -> pl.Expr:
     texts = []
     for p in problems:
-        if p.raw_column is None:
+        if p.detail is not None:
+            text = pl.format(f"{p.message}: {{}}", p.detail)
+        elif p.raw_column is None:
             text = pl.lit(p.message)
         else:
             text = pl.format(f"{p.message} (value '{{}}')", pl.col(p.raw_column).fill_null(""))
@@ -246,6 +253,11 @@ def split(
     valid = frame.filter(~pl.col(BAD)).select(
         *fields, *[pl.col(RAW + c).alias(c) for c in extras], SOURCE_ROW
     )
+    windowed = [p for p in problems if p.detail is not None]
+    if windowed:  # details look at other rows (an earlier copy, the rest of a household)
+        frame = frame.with_columns(p.detail.alias(DETAIL + p.flag) for p in windowed)  # type: ignore[union-attr]
+        for p in windowed:
+            p.detail = pl.col(DETAIL + p.flag)
     quarantined = (
         frame.filter(pl.col(BAD))
         .with_columns(_reasons(problems))

@@ -69,9 +69,7 @@ def convert_month(text: pl.Expr) -> pl.Expr:
         (text + "01").str.strptime(pl.Date, "%Y%m%d", strict=False),
         text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
     )
-    return pl.when(first_day.dt.year().is_between(1949, 2100)).then(
-        first_day.dt.to_string("%Y-%m")
-    )
+    return pl.when(first_day.dt.year().is_between(1949, 2100)).then(first_day.dt.to_string("%Y-%m"))
 
 
 def convert_float(text: pl.Expr) -> pl.Expr:

@@ -27,6 +27,19 @@ class _Dibao(ContractModel):
     amount: float = Yuan("发放金额（元）")
     bank_account: str = Text("银行账号", optional=True)
 
+    @classmethod
+    def row_check_detail(cls, check_name: str) -> pl.Expr | None:
+        if check_name != "household_size_consistent":
+            return super().row_check_detail(check_name)
+        listed = pl.col("id_number").n_unique().over("household_id", "pay_month")
+        return pl.format(
+            "household {} in {} states {} but lists {} members",
+            "household_id",
+            "pay_month",
+            "family_size",
+            listed,
+        )
+
     @pa.dataframe_check(
         name="household_size_consistent",
         error="保障人口 (family_size) differs from the members listed for the household that month",

@@ -108,9 +108,7 @@ def date_checks() -> list[pa.Check]:
 
 
 def not_future_check() -> pa.Check:
-    return _column_check(
-        lambda c: c <= current_as_of(), "not_future", "date lies in the future"
-    )
+    return _column_check(lambda c: c <= current_as_of(), "not_future", "date lies in the future")
 
 
 def month_checks() -> list[pa.Check]:
@@ -252,6 +250,15 @@ class ContractModel(pa.DataFrameModel):
         present = set(data.lazyframe.collect_schema().names())
         columns = [f.name for f in cls.field_specs() if f.name in present]
         return data.lazyframe.select(pl.struct(columns).is_first_distinct())
+
+    @classmethod
+    def row_check_detail(cls, check_name: str) -> pl.Expr | None:
+        """A text expression saying, for a row failing a dataframe check, what is wrong."""
+        if check_name == "duplicate_row":
+            columns = [f.name for f in cls.field_specs()]
+            first = pl.col("_source_row").min().over(pl.struct(columns))
+            return pl.format("same as row {}", first)
+        return None
 
     @classmethod
     def to_schema(cls) -> pa.DataFrameSchema:

@@ -140,7 +140,9 @@ def prepare_frame(
                 & idnumber.has_real_birth_date(col, today)
             )
             present_id = col.is_not_null()
-            out.append(pl.when(present_id).then(valid.fill_null(False)).alias(f"{spec.name}__valid"))
+            out.append(
+                pl.when(present_id).then(valid.fill_null(False)).alias(f"{spec.name}__valid")
+            )
             out.append(pl.when(present_id).then(idnumber.mask(col)).alias(spec.name))
         elif spec.kind == "text":
             out.append(pl.when(col.is_not_null()).then(pl.lit(PRESENT)).alias(spec.name))
@@ -282,9 +284,7 @@ def _field_expectations(model: type[ContractModel], spec: FieldSpec) -> list[Exp
     return out
 
 
-def _distribution(
-    dataset: str, columns: set[str], today: dt.date
-) -> list[ExpectationSpec]:
+def _distribution(dataset: str, columns: set[str], today: dt.date) -> list[ExpectationSpec]:
     out: list[ExpectationSpec] = []
 
     def add(type_: str, kwargs: dict[str, Any], notes: str) -> None:
@@ -419,9 +419,7 @@ def suite_notes(
     if quarantined is not None:
         total = rows + quarantined
         rate = quarantined / total if total else 0.0
-        lines.append(
-            f"Quarantined at ingestion: {quarantined:,} of {total:,} rows ({rate:.2%})."
-        )
+        lines.append(f"Quarantined at ingestion: {quarantined:,} of {total:,} rows ({rate:.2%}).")
     lines.append(
         "Privacy: ID numbers appear masked (`420112********0014`) next to a computed validity "
         "flag; names and other free text are reduced to a presence marker."
@@ -434,4 +432,3 @@ def suite_notes(
             f"{len(prepared.extra_columns)}."
         )
     return lines
-

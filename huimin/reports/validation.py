@@ -138,7 +138,9 @@ def _import_gx() -> tuple[Any, Any]:
     with warnings.catch_warnings():
         # great_expectations 1.x imports the stdlib sre_constants and sre_parse, deprecated in 3.11
         warnings.filterwarnings(
-            "ignore", message="module 'sre_(constants|parse)' is deprecated", category=DeprecationWarning
+            "ignore",
+            message="module 'sre_(constants|parse)' is deprecated",
+            category=DeprecationWarning,
         )
         import great_expectations as gx
         import great_expectations.expectations as gxe

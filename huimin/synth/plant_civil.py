@@ -56,7 +56,7 @@ def _ymd(d: int) -> str:
 
 def clean_households(w: World, dataset: str, solo: I64) -> pl.DataFrame:
     """低保 households of ``dataset`` whose members are in no other roster and unused."""
-    f = w.frames[dataset].select("household_id", "_pid").unique()
+    f = w.frames[dataset].select("household_id", "_pid").unique(maintain_order=True)
     bad = (solo[f["_pid"].to_numpy()] > 1) | w.used[f["_pid"].to_numpy()]
     f = f.with_columns(_bad=pl.Series(bad))
     ok = (

@@ -475,7 +475,6 @@ def plant_cross(w: World, solo: I64) -> None:
                 "shared_bank_account",
                 f"account …{account[-4:]} used by {len(members)} households",
             )
-    _fabricated(w, k)
     for ds in ("elderly_allowance", "tekun", "dibao_urban"):
         for pid in recipients(w, ds, solo, max(1, k // 3 + 1)):
             rows = _rows_of_pid(w, ds, int(pid))
@@ -500,7 +499,7 @@ def _fabricated(w: World, k: int) -> None:
     from huimin.synth.plant_civil import add_monthly
 
     n = 2 * (k // 2 + 1)
-    birth = uniform_days(w.rng, "1932-01-01", "1940-12-31", n)
+    birth = uniform_days(w.rng, "1934-01-02", "1940-12-31", n)
     fake = fake_ids(w.rng, n, birth)
     names = make_names(w.rng, np.ones(n, dtype=bool), np.arange(n, dtype=np.int64))
     sample = w.people.frame.filter(pl.col("status") == "正常").sample(
@@ -510,7 +509,12 @@ def _fabricated(w: World, k: int) -> None:
         ds = "elderly_allowance" if i % 2 == 0 else "tekun"
         amount = np.array(100.0) if ds == "elderly_allowance" else None
         pid = int(sample["pid"][i])
-        extra: dict[str, object] = {"id_number": fake[i], "name": names[i], "_pid": -1 - i}
+        extra: dict[str, object] = {
+            "id_number": fake[i],
+            "name": names[i],
+            "_pid": w.people.n + i,
+            "bank_account": account_numbers(np.array([w.people.n + 20_000 + i]), w.chunk)[0],
+        }
         if ds == "tekun":
             urban = sample["hukou_type"][i] == "城镇"
             amount = policy.tekun_standard(np.arange(1, 13), np.full(12, urban))
