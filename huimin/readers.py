@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,9 +28,14 @@ TRANSCODE_CHUNK = 16 << 20
 
 @dataclass(frozen=True)
 class RawTable:
-    """A file read as text, before any renaming or parsing."""
+    """A file read as text, before any renaming or parsing.
 
-    frame: pl.DataFrame
+    ``frame`` is lazy: large CSV files are streamed into a Parquet copy in the work folder so
+    no more than a chunk of rows is ever held in memory by the steps that follow.
+    """
+
+    frame: pl.LazyFrame
+    rows: int
     file_format: str  # csv, xlsx, parquet
     encoding: str | None  # for CSV: utf-8, utf-8-sig or gb18030
     header_row: int  # the row number of the header as the file shows it (0 for parquet)
@@ -135,30 +139,32 @@ def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
         )
     header = find_header(head, known)
     source = path if encoding != "gb18030" else _transcode_to_utf8(path, encoding, workdir)
+    staged = workdir / f"{path.stem}.raw.parquet"
     try:
-        frame = _read_csv_text(path, source, header)
+        _stage_csv_text(path, source, header, staged)
     except pl.exceptions.ComputeError as exc:
         if encoding == "gb18030" or "utf-8" not in str(exc).lower():
             raise DataFileError(path, f"cannot be read as CSV ({exc})", CSV_FIX) from exc
         # looked like UTF-8 at the start but is GB18030 further on
         encoding = "gb18030"
-        frame = _read_csv_text(path, _transcode_to_utf8(path, encoding, workdir), header)
-    frame = frame.rename(lambda name: name.lstrip("\ufeff"))
-    frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
-    )
-    return RawTable(frame, "csv", encoding, header + 1, {})
+        _stage_csv_text(path, _transcode_to_utf8(path, encoding, workdir), header, staged)
+    frame = pl.scan_parquet(staged)
+    return RawTable(frame, _count(frame), "csv", encoding, header + 1, {})
 
 
-def _read_csv_text(path: Path, source: Path, header: int) -> pl.DataFrame:
-    """Read a UTF-8 CSV as text; a row with more (non-empty) fields than the header is an error.
+def _count(frame: pl.LazyFrame) -> int:
+    return int(frame.select(pl.len()).collect().item())
 
-    Silently dropping the extra fields would shift values: ``1,234.50`` written without
-    quotes becomes an amount of 1 and a stray field "234.50".
+
+def _stage_csv_text(path: Path, source: Path, header: int, target: Path) -> None:
+    """Stream a UTF-8 CSV as text into Parquet, numbering rows as the file shows them.
+
+    A row with more (non-empty) fields than the header is an error: silently dropping the
+    extra fields would shift values (``1,234.50`` without quotes becomes 1 and "234.50").
     """
 
-    def read(truncate: bool) -> pl.DataFrame:
-        return pl.read_csv(
+    def stage(truncate: bool) -> None:
+        frame = pl.scan_csv(
             source,
             skip_rows=header,
             has_header=True,
@@ -166,14 +172,20 @@ def _read_csv_text(path: Path, source: Path, header: int) -> pl.DataFrame:
             encoding="utf8",
             truncate_ragged_lines=truncate,
         )
+        frame = frame.rename(lambda name: name.lstrip("\ufeff"))
+        frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
+            pl.col(SOURCE_ROW).cast(pl.Int64)
+        )
+        frame.sink_parquet(target, compression="lz4")
 
     try:
-        return read(truncate=False)
+        stage(truncate=False)
+        return
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise
     _refuse_long_rows(path, source, header)
-    return read(truncate=True)
+    stage(truncate=True)
 
 
 def _refuse_long_rows(path: Path, source: Path, header: int, shown: int = 3) -> None:
@@ -229,7 +241,7 @@ def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
     data_columns = [name for name in names if name]
     body = body.filter(pl.any_horizontal(pl.col(data_columns).is_not_null()))
     numeric = _numeric_xlsx_cells(path, header, names)
-    return RawTable(body, "xlsx", None, header + 1, numeric)
+    return RawTable(body.lazy(), body.height, "xlsx", None, header + 1, numeric)
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -257,23 +269,22 @@ def _numeric_xlsx_cells(path: Path, header: int, names: list[str]) -> dict[str, 
 
 def read_parquet(path: Path, known: set[str], workdir: Path) -> RawTable:
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.scan_parquet(path)
+        schema = frame.collect_schema()
+        rows = _count(frame)
     except Exception as exc:  # polars raises several exception types for broken files
         raise DataFileError(
             path,
             f"cannot be read as Parquet ({type(exc).__name__}; the file may be cut short)",
             "export it again as .parquet, or send .csv or .xlsx",
         ) from exc
-    numeric = {
-        name: frame.height - frame.get_column(name).null_count()
-        for name, dtype in frame.schema.items()
-        if dtype.is_numeric()
-    }
-    frame = frame.with_columns(_as_text(name, dtype) for name, dtype in frame.schema.items())
+    numbers = [name for name, dtype in schema.items() if dtype.is_numeric()]
+    counts = frame.select(pl.col(numbers).count()).collect().row(0) if numbers else ()
+    frame = frame.with_columns(_as_text(name, dtype) for name, dtype in schema.items())
     frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)
     )
-    return RawTable(frame, "parquet", None, 0, numeric)
+    return RawTable(frame, rows, "parquet", None, 0, dict(zip(numbers, counts, strict=True)))
 
 
 def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -291,12 +302,14 @@ READERS: dict[str, Callable[[Path, set[str], Path], RawTable]] = {
 }
 
 
-def read_table(path: Path, known_headers: set[str]) -> RawTable:
-    """Read ``path`` by its form; ``known_headers`` (as :func:`header_key`) locate the header."""
+def read_table(path: Path, known_headers: set[str], workdir: Path) -> RawTable:
+    """Read ``path`` by its form; ``known_headers`` (as :func:`header_key`) locate the header.
+
+    ``workdir`` holds intermediate copies and must live as long as the returned frame is used.
+    """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise DataFileError(path, "is not CSV, XLSX or Parquet", "send .csv, .xlsx or .parquet")
     if path.stat().st_size == 0:
         raise DataFileError(path, "the file is empty (0 bytes)", "send the file again")
-    with tempfile.TemporaryDirectory(prefix="huimin-read-") as tmp:
-        return reader(path, known_headers, Path(tmp))
+    return reader(path, known_headers, workdir)

@@ -13,6 +13,8 @@ from schemas.common import ContractModel, Enum, IdNumber, Int, Month, Text, Yuan
 class _Dibao(ContractModel):
     """低保 roster: one row per household member and month."""
 
+    __global_checks__ = ("duplicate_row", "household_size_consistent")
+
     __family__ = "roster"
     __roster_department__ = "区民政局"
 

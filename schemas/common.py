@@ -237,6 +237,8 @@ class ContractModel(pa.DataFrameModel):
     __roster_department__: ClassVar[str | None] = None
     #: fields that say who a row is about (used for duplicate detection and masking)
     __subject_field__: ClassVar[str | None] = "id_number"
+    #: dataframe checks that need every row at once (the others run chunk by chunk)
+    __global_checks__: ClassVar[tuple[str, ...]] = ("duplicate_row",)
     #: columns holding areas get the 2-decimal check as amounts do
     __area_fields__: ClassVar[tuple[str, ...]] = ()
 

@@ -33,13 +33,8 @@ from schemas.common import EARLIEST_DATE, LATEST_DATE, ContractModel, FieldSpec
 ID_VALID_MOSTLY = 0.999
 MONTH_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])$"  # no capture group: pandas warns on those
 PRESENT = "✓"  # what a free-text cell becomes: its content never reaches the report
-_ID_LIKE = r"\d{17}[\dXx]"
+_ID_LIKE = r"(\d{6})\d{8}(\d{3}[\dXx])"
 
-#: contract bounds of the integer fields (the schemas carry them as checks without statistics)
-INT_BOUNDS: dict[str, tuple[int, int]] = {
-    "disability_level": (1, 4),
-    "family_size": (1, 30),
-}
 YEAR_BOUNDS = (1949, 2100)
 
 #: plausible band of the mean payment per roster row, in yuan, with the reasoning shown in Data Docs
@@ -69,7 +64,8 @@ AGE_BANDS: dict[str, tuple[int, int, str]] = {
     "pension_insured": (16, 120, "the insured are of working age or retired"),
 }
 
-#: date fields recording something that already happened: not after the report date
+#: date fields recording something that already happened, beyond those the contract marks
+#: ``not_future``: not after the as-of date
 PAST_DATES: dict[str, tuple[str, ...]] = {
     "population": ("birth_date",),
     "deaths": ("death_date",),
@@ -109,7 +105,7 @@ class PreparedDataset:
 
 def _scrub(expr: pl.Expr) -> pl.Expr:
     """Mask anything shaped like an ID number inside a string value."""
-    return expr.str.replace_all(_ID_LIKE, "******************")
+    return expr.str.replace_all(_ID_LIKE, "${1}********${2}")
 
 
 def _subject_id(model: type[ContractModel], present: set[str]) -> str | None:
@@ -186,7 +182,9 @@ def prepare_frame(
     return prepared
 
 
-def _field_expectations(model: type[ContractModel], spec: FieldSpec) -> list[ExpectationSpec]:
+def _field_expectations(
+    model: type[ContractModel], spec: FieldSpec, today: dt.date
+) -> list[ExpectationSpec]:
     name = spec.name
     label = f"{name} ({spec.zh})"
     out: list[ExpectationSpec] = []
@@ -220,26 +218,33 @@ def _field_expectations(model: type[ContractModel], spec: FieldSpec) -> list[Exp
                 "id",
             )
         )
-    elif kind in ("yuan", "float") or name in model.__area_fields__:
+    elif kind == "yuan" or (kind == "float" and spec.minimum is not None):
         what = "an area" if name in model.__area_fields__ else "an amount"
+        low = 0 if kind == "yuan" else spec.minimum
+        kwargs: dict[str, Any] = {"column": name, "min_value": low}
+        if kind == "float" and spec.maximum is not None:
+            kwargs["max_value"] = spec.maximum
         out.append(
             ExpectationSpec(
                 "ExpectColumnValuesToBeBetween",
-                {"column": name, "min_value": 0},
-                f"{label} is {what}: never negative.",
+                kwargs,
+                f"{label} is {what}: never below {low}.",
                 "range",
             )
         )
     elif kind == "date":
+        not_future = spec.not_future or name in PAST_DATES.get(model.__dataset__, ())
+        latest = today if not_future else LATEST_DATE
+        why = f"it already happened: not after {today}" if not_future else "a plausible date"
         out.append(
             ExpectationSpec(
                 "ExpectColumnValuesToBeBetween",
                 {
                     "column": name,
                     "min_value": dt.datetime.combine(EARLIEST_DATE, dt.time()),
-                    "max_value": dt.datetime.combine(LATEST_DATE, dt.time()),
+                    "max_value": dt.datetime.combine(latest, dt.time()),
                 },
-                f"{label}: a plausible calendar date ({EARLIEST_DATE} to {LATEST_DATE}).",
+                f"{label}: {why} ({EARLIEST_DATE} to {latest}).",
                 "range",
             )
         )
@@ -253,13 +258,12 @@ def _field_expectations(model: type[ContractModel], spec: FieldSpec) -> list[Exp
                 "range",
             )
         )
-    elif kind == "int" and name in INT_BOUNDS:
-        low, high = INT_BOUNDS[name]
+    elif kind == "int" and (spec.minimum is not None or spec.maximum is not None):
         out.append(
             ExpectationSpec(
                 "ExpectColumnValuesToBeBetween",
-                {"column": name, "min_value": low, "max_value": high},
-                f"{label}: the contract allows {low} to {high}.",
+                {"column": name, "min_value": spec.minimum, "max_value": spec.maximum},
+                f"{label}: the contract allows {spec.minimum} to {spec.maximum}.",
                 "range",
             )
         )
@@ -358,13 +362,6 @@ def _distribution(dataset: str, columns: set[str], today: dt.date) -> list[Expec
         {"column": "_transfer_within_contract", "value_set": [True], "mostly": 0.999},
         "The area transferred out does not exceed the contracted area.",
     )
-    latest = dt.datetime.combine(today, dt.time())
-    for name in PAST_DATES.get(dataset, ()):
-        add(
-            "ExpectColumnValuesToBeBetween",
-            {"column": name, "min_value": dt.datetime(1900, 1, 1), "max_value": latest},
-            f"{name} records something that already happened: not after {today}.",
-        )
     return out
 
 
@@ -383,7 +380,7 @@ def build_expectations(
     ]
     for spec in model.field_specs():
         if spec.name in present:
-            out.extend(_field_expectations(model, spec))
+            out.extend(_field_expectations(model, spec, today))
         elif not spec.optional:
             out.append(
                 ExpectationSpec(

@@ -34,15 +34,15 @@ from huimin.reports.expectations import (
     prepare_frame,
     suite_notes,
 )
+from schemas.common import current_as_of
 
 # Must be set before great_expectations is first imported (it is imported lazily, below).
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 DEFAULT_SAMPLE_ROWS = 200_000
 SUMMARY_FILE = "validation-summary.json"
-RESULTS_DIR = "results"
 SITE_NAME = "local_site"  # the site every ephemeral context owns; pointed at our directory
-_QUIET_LOGGERS = ("great_expectations", "py.warnings")
+_GX_LOGGER = "great_expectations"
 
 log = logging.getLogger(__name__)
 
@@ -119,18 +119,32 @@ class ValidationSummary:
         }
 
 
-@contextlib.contextmanager
-def _quiet_gx() -> Iterator[None]:
-    """Keep Great Expectations' INFO/WARNING chatter out of the CLI for the duration."""
-    loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
+class _QuietGx:
+    """Keep Great Expectations' DEBUG/INFO/WARNING chatter out of the CLI, then restore levels.
+
+    Loggers below ``great_expectations`` inherit ERROR from it, but some GX modules set their
+    own logger to INFO when imported: :meth:`silence` again after importing catches those.
+    """
+
+    def __init__(self) -> None:
+        self._saved: dict[str, int] = {}
+
+    def silence(self) -> None:
+        names = [
+            name
+            for name, item in logging.root.manager.loggerDict.items()
+            if isinstance(item, logging.Logger) and name.split(".")[0] == _GX_LOGGER
+        ]
+        for name in (_GX_LOGGER, *names):
+            if name not in self._saved:
+                logger = logging.getLogger(name)
+                self._saved[name] = logger.level
+                logger.setLevel(logging.ERROR)
+
+    def restore(self) -> None:
+        for name, level in self._saved.items():
+            logging.getLogger(name).setLevel(level)
+        self._saved.clear()
 
 
 def _import_gx() -> tuple[Any, Any]:
@@ -220,34 +234,47 @@ def _failed(result: Any) -> tuple[list[str], int]:
     return out, raised
 
 
+@dataclass
+class _Staged:
+    """A dataset read, sampled and prepared, waiting for Great Expectations."""
+
+    dataset: str
+    prepared: PreparedDataset
+    rows: int
+    step: int
+    quarantined: int | None
+    seconds: float
+
+
+def _prepare_dataset(
+    dataset: str, path: Path, *, quarantined: int | None, sample_rows: int, today: dt.date
+) -> _Staged:
+    started = time.perf_counter()
+    rows = _row_count(path)
+    staged, step = _read_staged(path, rows, sample_rows)
+    prepared = prepare_frame(schemas.DATASETS[dataset], staged, today)
+    return _Staged(dataset, prepared, rows, step, quarantined, time.perf_counter() - started)
+
+
 def _validate_dataset(
     gx: Any,
     gxe: Any,
     context: Any,
     datasource: Any,
     run_id: Any,
-    dataset: str,
-    path: Path,
-    *,
-    quarantined: int | None,
-    sample_rows: int,
-    today: dt.date,
-    results_dir: Path,
+    item: _Staged,
 ) -> DatasetValidation:
     started = time.perf_counter()
+    dataset, prepared = item.dataset, item.prepared
     model = schemas.DATASETS[dataset]
-    rows = _row_count(path)
-    staged, step = _read_staged(path, rows, sample_rows)
-    prepared: PreparedDataset = prepare_frame(model, staged, today)
-    del staged
     validated = prepared.frame.height
     notes = suite_notes(
         model,
         prepared,
-        rows=rows,
+        rows=item.rows,
         validated_rows=validated,
-        sample_step=step,
-        quarantined=quarantined,
+        sample_step=item.step,
+        quarantined=item.quarantined,
     )
     suite = context.suites.add(
         gx.ExpectationSuite(
@@ -258,11 +285,11 @@ def _validate_dataset(
                 "huimin": {
                     "dataset": dataset,
                     "title_zh": model.__title_zh__,
-                    "rows": rows,
+                    "rows": item.rows,
                     "validated_rows": validated,
-                    "sampled": step > 1,
-                    "sample_step": step,
-                    "quarantined": quarantined,
+                    "sampled": item.step > 1,
+                    "sample_step": item.step,
+                    "quarantined": item.quarantined,
                 }
             },
         )
@@ -278,11 +305,7 @@ def _validate_dataset(
         result_format=_result_format(prepared.frame.columns),
         run_id=run_id,
     )
-    (results_dir / f"{dataset}.json").write_text(
-        json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-    )
     failed, raised = _failed(result)
-    total = rows + quarantined if quarantined is not None else None
     return DatasetValidation(
         dataset=dataset,
         title_zh=model.__title_zh__,
@@ -291,14 +314,21 @@ def _validate_dataset(
         failed=len(failed),
         failed_expectations=tuple(failed),
         errors=raised,
-        rows=rows,
+        rows=item.rows,
         validated_rows=validated,
-        sampled=step > 1,
-        sample_step=step,
-        quarantined=quarantined,
-        quarantine_rate=None if total is None else round(quarantined / total, 6) if total else 0.0,
-        seconds=round(time.perf_counter() - started, 3),
+        sampled=item.step > 1,
+        sample_step=item.step,
+        quarantined=item.quarantined,
+        quarantine_rate=_rate(item.quarantined, item.rows),
+        seconds=round(item.seconds + time.perf_counter() - started, 3),
     )
+
+
+def _rate(quarantined: int | None, rows: int) -> float | None:
+    if quarantined is None:
+        return None
+    total = quarantined + rows
+    return round(quarantined / total, 6) if total else 0.0
 
 
 def _swap_into_place(built: Path, target: Path) -> None:
@@ -355,33 +385,32 @@ def build_validation_reports(
     )
     building.chmod(0o755)  # mkdtemp makes it private; the report is meant to be read
     try:
-        with _quiet_gx():
+        quiet = _QuietGx()
+        quiet.silence()
+        try:
             gx, gxe = _import_gx()
+            quiet.silence()
             from great_expectations.core.run_identifier import RunIdentifier
 
             context = _new_context(gx, building)
             datasource = context.data_sources.add_pandas("huimin_staged")
             run_id = RunIdentifier(run_name="huimin", run_time=dt.datetime.now(dt.UTC))
-            results_dir = building / RESULTS_DIR
-            results_dir.mkdir()
-            today = dt.date.today()
+            today = current_as_of()
             outcomes: dict[str, DatasetValidation] = {}
             for dataset in sorted(staged):
-                outcomes[dataset] = _validate_dataset(
-                    gx,
-                    gxe,
-                    context,
-                    datasource,
-                    run_id,
+                item = _prepare_dataset(
                     dataset,
                     Path(staged[dataset]),
                     quarantined=quarantined.get(dataset),
                     sample_rows=sample_rows,
                     today=today,
-                    results_dir=results_dir,
                 )
-                log.debug("validated %s in %.2fs", dataset, outcomes[dataset].seconds)
+                outcome = _validate_dataset(gx, gxe, context, datasource, run_id, item)
+                outcomes[dataset] = outcome
+                log.debug("validated %s in %.2fs", dataset, outcome.seconds)
             context.build_data_docs(site_names=[SITE_NAME])
+        finally:
+            quiet.restore()
         summary = ValidationSummary(
             index_html=output_dir / "index.html",
             datasets=outcomes,

@@ -30,7 +30,8 @@ def ymd_parts(days: I64) -> tuple[I64, I64, I64]:
 def check_chars(body: I64) -> npt.NDArray[np.str_]:
     """Check characters for 17-digit bodies held as int64."""
     digits = (body[:, None] // _POW[None, :]) % 10
-    return _CHECK[(digits * _W[None, :]).sum(axis=1) % 11]
+    out: npt.NDArray[np.str_] = _CHECK[(digits * _W[None, :]).sum(axis=1) % 11]
+    return out
 
 
 def _body(addr: I64, year: I64, month: I64, day: I64, seq: I64) -> I64:

@@ -27,9 +27,30 @@ YEAR_END = day("2023-12-31")
 
 # Wuhan-like age pyramid by 5-year groups (share of residents), 0-4 ... 100+
 PYRAMID = np.array(
-    [4.5, 5.0, 4.4, 4.3, 7.0, 8.3, 10.0, 8.6, 7.0, 7.3, 7.6, 6.8, 5.2, 4.8, 3.4, 2.2, 1.6,
-     1.0, 0.4, 0.1, 0.02]
-)  # fmt: skip
+    [
+        4.5,
+        5.0,
+        4.4,
+        4.3,
+        7.0,
+        8.3,
+        10.0,
+        8.6,
+        7.0,
+        7.3,
+        7.6,
+        6.8,
+        5.2,
+        4.8,
+        3.4,
+        2.2,
+        1.6,
+        1.0,
+        0.4,
+        0.1,
+        0.02,
+    ]
+)
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
@@ -94,8 +115,13 @@ def _ages(rng: np.random.Generator, sizes: I64) -> tuple[I64, I64, I64]:
     head_age = np.where(young_heads, rng.integers(28, 52, h), head_age)
     four_parent = (sizes == 4) & (rng.random(h) < 0.4)
     slots_by_size = {
-        1: [0], 2: [0, 1], 3: [0, 1, 2], 4: [0, 1, 2, 3], 5: [0, 1, 2, 4, 5], 6: [0, 1, 2, 3, 4, 5]
-    }  # fmt: skip
+        1: [0],
+        2: [0, 1],
+        3: [0, 1, 2],
+        4: [0, 1, 2, 3],
+        5: [0, 1, 2, 4, 5],
+        6: [0, 1, 2, 3, 4, 5],
+    }
     hh = np.repeat(np.arange(h), sizes)
     pos = np.arange(hh.shape[0]) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     table = np.full((7, 6), -1)
@@ -209,7 +235,7 @@ def make_people(
             "id_number": ids.make_ids(addr, birth, seq),
             "name": make_names(rng, male, family),
             "gender": np.where(male, "男", "女"),
-            "birth_date": to_date(birth),
+            "birth_date": pl.Series(birth.astype("datetime64[D]")).cast(pl.Date),
             "household_id": pl.Series(hh).cast(pl.String).str.zfill(7),
             "relation": rel,
             "hukou_type": np.where(rural, "农村", "城镇"),

@@ -11,7 +11,6 @@ from huimin.synth.people import day
 from huimin.synth.registries import (
     Roles,
     enterprise_rows,
-    month_text,
     pension_rows,
     property_rows,
     uniform_days,
@@ -21,9 +20,19 @@ from huimin.synth.rosters import monthly
 from huimin.synth.world import World, dates
 
 I64 = npt.NDArray[np.int64]
-ROSTERS_WITH_PID = ("dibao_urban", "dibao_rural", "tekun", "disability_living", "disability_care",
-                    "elderly_allowance", "student_aid_compulsory", "student_aid_highschool",
-                    "resettlement_subsidy", "grain_subsidy", "car_tradein")  # fmt: skip
+ROSTERS_WITH_PID = (
+    "dibao_urban",
+    "dibao_rural",
+    "tekun",
+    "disability_living",
+    "disability_care",
+    "elderly_allowance",
+    "student_aid_compulsory",
+    "student_aid_highschool",
+    "resettlement_subsidy",
+    "grain_subsidy",
+    "car_tradein",
+)
 
 
 def roster_count(w: World) -> I64:
@@ -96,7 +105,7 @@ def _member_detail(w: World, pid: int, text: str) -> str:
 
 
 def plant_dibao(w: World, r: Roles, solo: I64) -> None:
-    k = max(2, w.sizing.planted // 2)
+    k = w.sizing.planted
     rng = w.rng
     for ds, hid, pids in dibao_household(w, "dead", solo, k):
         pid = int(rng.choice(pids))
@@ -221,9 +230,15 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
 
 def add_payroll(w: World, pid: int) -> None:
     start = uniform_days(w.rng, "2008-01-01", "2022-06-30", 1)
-    w.add("public_employees", w.person(np.array([pid])).with_columns(
-        employer=pl.lit("东西湖区城市管理执法局"), employee_type=pl.lit("事业编制"),
-        start_date=dates(start), end_date=dates(np.array([-1]))))  # fmt: skip
+    w.add(
+        "public_employees",
+        w.person(np.array([pid])).with_columns(
+            employer=pl.lit("东西湖区城市管理执法局"),
+            employee_type=pl.lit("事业编制"),
+            start_date=dates(start),
+            end_date=dates(np.array([-1])),
+        ),
+    )
     w.payroll[pid] = True
 
 
@@ -368,12 +383,12 @@ def plant_tekun(w: World, r: Roles, solo: I64) -> None:
             "amount above the 特困 standard of the month",
         )
     for pid in recipients(w, "tekun", solo, k):
-        m = int(rng.integers(1, 11))
-        d = day(f"2023-{m:02d}-01") + int(rng.integers(0, 27))
+        month = int(rng.integers(1, 11))
+        d = day(f"2023-{month:02d}-01") + int(rng.integers(0, 27))
         kill(w, int(pid), d)
         w.mark(
             "tekun",
-            person_rows(w, "tekun", int(pid), m),
+            person_rows(w, "tekun", int(pid), month),
             "tekun_paid_after_death",
             f"died {_ymd(d)}",
         )

@@ -13,7 +13,6 @@ from huimin.synth.plant_civil import (
     add_payroll,
     kill,
     move_out,
-    person_rows,
     recipients,
     set_amount,
 )
@@ -48,22 +47,38 @@ def plant_premium(w: World, r: Roles, solo: I64) -> None:
 
     def new_row(pid: int, category: str) -> pl.DataFrame:
         row = w.person(_one(pid), ["id_number", "name", "street"]).with_columns(
-            category=pl.lit(category), year=pl.lit(2023, dtype=pl.Int64),
-            amount=pl.lit(policy.PREMIUM_MINIMUM), _pid=pl.lit(pid, dtype=pl.Int64))  # fmt: skip
+            category=pl.lit(category),
+            year=pl.lit(2023, dtype=pl.Int64),
+            amount=pl.lit(policy.PREMIUM_MINIMUM),
+            _pid=pl.lit(pid, dtype=pl.Int64),
+        )
         keys = w.add("premium_subsidy", row)
         return w.frames["premium_subsidy"].filter(pl.col("_key").is_in(pl.Series(keys).implode()))
 
-    pool = np.flatnonzero(p.alive & (age0 >= 30) & (age1 <= 55) & ~flagged & (solo == 0))
+    insured = (
+        p.frame["id_number"].is_in(w.frames["pension_insured"]["id_number"].implode()).to_numpy()
+    )
+    pool = np.flatnonzero(p.alive & (age0 >= 30) & (age1 <= 55) & ~flagged & (solo == 0) & ~insured)
     for pid in w.pick(pool, k):
-        w.mark("premium_subsidy", new_row(int(pid), "低保对象"), "premium_no_qualifying_roll",
-               "on no 低保/特困 roll and no grade 1–2 card in 2023", period="year")  # fmt: skip
+        w.mark(
+            "premium_subsidy",
+            new_row(int(pid), "低保对象"),
+            "premium_no_qualifying_roll",
+            "on no 低保/特困 roll and no grade 1–2 card in 2023",
+            period="year",
+        )
     severe = base.filter(pl.col("category") == "重度残疾人")["_pid"].to_numpy()
     for pid in w.pick(severe[solo[severe] <= 1], k):
         w.add(
             "pension_insured", pension_rows(w, _one(pid), np.array([False]), np.array(["参保缴费"]))
         )
-        w.mark("premium_subsidy", _rows_of_pid(w, "premium_subsidy", int(pid)),
-               "premium_employee_pension", "insured in the employee pension scheme", period="year")  # fmt: skip
+        w.mark(
+            "premium_subsidy",
+            _rows_of_pid(w, "premium_subsidy", int(pid)),
+            "premium_employee_pension",
+            "insured in the employee pension scheme",
+            period="year",
+        )
     dib = base.filter(pl.col("category") == "低保对象")["_pid"].to_numpy()
     for pid in w.pick(dib, k):
         extra = _add_like(
@@ -93,16 +108,24 @@ def plant_premium(w: World, r: Roles, solo: I64) -> None:
         (p.death >= 0) & (p.death < day("2023-01-01")) & (age0 >= 20) & (age0 <= 58)
     )
     for pid in w.pick(dead, k):
-        card = w.person(_one(pid)).with_columns(disability_type=pl.lit("肢体"), disability_level=pl.lit(1, dtype=pl.Int64),
-                                                issue_date=dates(uniform_days(w.rng, "2010-01-01", "2018-12-31", 1)), status=pl.lit("有效"))  # fmt: skip
+        card = w.person(_one(pid)).with_columns(
+            disability_type=pl.lit("肢体"),
+            disability_level=pl.lit(1, dtype=pl.Int64),
+            issue_date=dates(uniform_days(w.rng, "2010-01-01", "2018-12-31", 1)),
+            status=pl.lit("有效"),
+        )
         w.add("disability_cards", card)
-        w.mark("premium_subsidy", new_row(int(pid), "重度残疾人"), "premium_dead_before_year",
-               f"died {_ymd(int(p.death[pid]))}", period="year")  # fmt: skip
+        w.mark(
+            "premium_subsidy",
+            new_row(int(pid), "重度残疾人"),
+            "premium_dead_before_year",
+            f"died {_ymd(int(p.death[pid]))}",
+            period="year",
+        )
 
 
 def plant_students(w: World, r: Roles, solo: I64) -> None:
     k = w.sizing.planted
-    reg = w.frames["students"]
     for ds, code in (
         ("student_aid_compulsory", "student"),
         ("student_aid_highschool", "highschool"),
@@ -179,8 +202,11 @@ def _hardship(w: World, r: Roles, solo: I64, ds: str, code: str) -> None:
             if ds == "student_aid_compulsory"
             else 1500.0
         )
-        new = row.with_columns(difficulty_category=pl.lit("低保家庭"), amount=pl.lit(amount),
-                               pay_date=dates(uniform_days(w.rng, "2023-10-10", "2023-11-30", 1)))  # fmt: skip
+        new = row.with_columns(
+            difficulty_category=pl.lit("低保家庭"),
+            amount=pl.lit(amount),
+            pay_date=dates(uniform_days(w.rng, "2023-10-10", "2023-11-30", 1)),
+        )
         keys = w.add(ds, new.select([c for c in w.frames[ds].columns if c != "_key"]))
         rows = w.frames[ds].filter(pl.col("_key").is_in(pl.Series(keys).implode()))
         w.mark(
@@ -198,12 +224,20 @@ def plant_resettlement(w: World, r: Roles, solo: I64) -> None:
     pool = pool[~np.isin(pool, r.resettled_pid)]
     for pid in w.pick(pool, k):
         row = w.person(_one(pid), ["id_number", "name", "street"]).with_columns(
-            year=pl.lit(2023, dtype=pl.Int64), amount=pl.lit(600.0),
+            year=pl.lit(2023, dtype=pl.Int64),
+            amount=pl.lit(600.0),
             pay_date=dates(uniform_days(w.rng, "2023-09-01", "2023-09-30", 1)),
-            bank_account=account_numbers(_one(pid), w.chunk), _pid=pl.lit(int(pid), dtype=pl.Int64))  # fmt: skip
+            bank_account=account_numbers(_one(pid), w.chunk),
+            _pid=pl.lit(int(pid), dtype=pl.Int64),
+        )
         keys = w.add(ds, row)
-        w.mark(ds, w.frames[ds].filter(pl.col("_key").is_in(pl.Series(keys).implode())),
-               "resettlement_not_registered", "not in the registered resettled population", period="year")  # fmt: skip
+        w.mark(
+            ds,
+            w.frames[ds].filter(pl.col("_key").is_in(pl.Series(keys).implode())),
+            "resettlement_not_registered",
+            "not in the registered resettled population",
+            period="year",
+        )
     for pid in recipients(w, ds, solo, k):
         add_payroll(w, int(pid))
         w.mark(
@@ -302,8 +336,9 @@ def plant_car(w: World, solo: I64) -> None:
     other = w.person(w.pick(w.adults(30, 70, ~w.no_assets), 8 * k), ["id_number"]).to_series()
     cars = w.frames[ds]
     pool = np.unique(cars["_pid"].to_numpy())
-    pids = w.pick(pool, 6 * k)
-    groups = np.array_split(pids, 6)
+    pids = rng.permutation(pool[~w.used[pool] | True])[: 8 * k]
+    w.used[pids] = True
+    groups = np.array_split(pids[: 6 * k], 6)
     year = 365
     for i, pid in enumerate(groups[0]):
         row = _rows_of_pid(w, ds, int(pid))
@@ -352,33 +387,44 @@ def plant_car(w: World, solo: I64) -> None:
         row = _rows_of_pid(w, ds, int(pid))
         inv = int(rng.integers(day("2023-03-01"), day("2023-04-25")))
         _car_dates(w, row, inv)
-        w.mark(ds, w.frames[ds].filter(pl.col("_key") == row["_key"][0]), "car_outside_window",
-               f"invoice {_ymd(inv)} before 2023-05-01", period="_period")  # fmt: skip
-    _car_twice(w, k)
+        w.mark(
+            ds,
+            w.frames[ds].filter(pl.col("_key") == row["_key"][0]),
+            "car_outside_window",
+            f"invoice {_ymd(inv)} before 2023-05-01",
+            period="_period",
+        )
+    _car_twice(w, k, pids[6 * k :])
 
 
 def _car_dates(w: World, row: pl.DataFrame, inv: int) -> None:
     ds = "car_tradein"
     upd = row.select("_key").with_columns(
-        invoice_date=dates(np.array([inv])), old_disposal_date=dates(np.array([inv - 5])),
-        pay_date=dates(np.array([inv + 40])))  # fmt: skip
+        invoice_date=dates(np.array([inv])),
+        old_disposal_date=dates(np.array([inv - 5])),
+        pay_date=dates(np.array([inv + 40])),
+    )
     w.frames[ds] = w.frames[ds].update(upd, on="_key")
     _vehicle_update(w, row["old_vin"][0], status_date=dates(np.array([inv - 5]))[0])
     _vehicle_update(w, row["new_vin"][0], register_date=dates(np.array([inv + 3]))[0])
 
 
-def _car_twice(w: World, k: int) -> None:
+def _car_twice(w: World, k: int, spare: I64) -> None:
     ds = "car_tradein"
-    buyers = w.frames[ds].sort("invoice_date")["_pid"].to_numpy()
-    early = buyers[: max(len(buyers) // 2, 1)]
-    for pid in w.pick(early, k):
+    early = spare
+    for pid in early[:k]:
         inv = np.array([day("2023-12-20")])
         rows = car_rows(w, _one(pid), inv, uniform_days(w.rng, "2012-01-01", "2020-12-31", 1))
         keys = w.add(ds, rows)
-        w.mark(ds, w.frames[ds].filter(pl.col("_key").is_in(pl.Series(keys).implode())),
-               "car_person_twice", "second subsidy for the same applicant", period="_period")  # fmt: skip
+        w.mark(
+            ds,
+            w.frames[ds].filter(pl.col("_key").is_in(pl.Series(keys).implode())),
+            "car_person_twice",
+            "second subsidy for the same applicant",
+            period="_period",
+        )
     newbies = w.pick(w.adults(25, 65, ~w.no_assets), k)
-    for pid, src in zip(newbies, w.pick(early, k), strict=False):
+    for pid, src in zip(newbies, early[k : 2 * k], strict=False):
         first = w.frames[ds].filter(pl.col("_pid") == int(src)).sort("invoice_date")[0]
         inv = np.array([day("2023-12-22")])
         rows = car_rows(w, _one(pid), inv, uniform_days(w.rng, "2012-01-01", "2020-12-31", 1))
@@ -397,14 +443,18 @@ def _car_twice(w: World, k: int) -> None:
 
 
 def plant_farmland(w: World) -> None:
-    k, ds = w.sizing.planted_small, "farmland_subsidy"
+    k, ds = max(2, w.sizing.planted_small // 4), "farmland_subsidy"
     f = w.frames[ds]
     idx = w.rng.permutation(f.height)[: 4 * k]
     groups = np.array_split(idx, 4)
     for i in groups[0]:
         row = f[int(i)]
-        w.frames[ds] = w.frames[ds].update(row.select("_key").with_columns(
-            acceptance_date=pl.lit(row["pay_date"][0]) + pl.duration(days=30)), on="_key")  # fmt: skip
+        w.frames[ds] = w.frames[ds].update(
+            row.select("_key").with_columns(
+                acceptance_date=pl.lit(row["pay_date"][0]) + pl.duration(days=30)
+            ),
+            on="_key",
+        )
         w.mark(
             ds,
             row,
@@ -430,8 +480,14 @@ def plant_farmland(w: World) -> None:
         rep = ent.filter(pl.col("credit_code") == row["contractor_credit_code"][0])["id_number"][0]
         pid = int(w.people.frame.filter(pl.col("id_number") == rep)["pid"][0])
         add_payroll(w, pid)
-        w.mark(ds, row, "farmland_contractor_payroll", f"legal representative {rep} on the payroll",
-               subject="project_id", period="_period")  # fmt: skip
+        w.mark(
+            ds,
+            row,
+            "farmland_contractor_payroll",
+            f"legal representative {rep} on the payroll",
+            subject="project_id",
+            period="_period",
+        )
     for i in groups[3]:
         row = f[int(i)]
         extra = _add_like(w, ds, row)
@@ -456,8 +512,11 @@ def plant_cross(w: World, solo: I64) -> None:
     k, rng = w.sizing.planted, w.rng
     per_group = 3
     for g in range(max(1, k // per_group + (k % per_group > 0))):
-        members = [(ds, int(pid)) for ds in ("elderly_allowance", "tekun", "disability_care")
-                   for pid in recipients(w, ds, solo, 1)]  # fmt: skip
+        members = [
+            (ds, int(pid))
+            for ds in ("elderly_allowance", "tekun", "disability_care")
+            for pid in recipients(w, ds, solo, 1)
+        ]
         hh = w.people.frame["household_id"].gather([pid for _, pid in members])
         if hh.n_unique() < 2:
             continue
@@ -491,6 +550,7 @@ def plant_cross(w: World, solo: I64) -> None:
             w.mark(
                 ds, _rows_of_pid(w, ds, int(pid)), "moved_out", f"registration moved out {_ymd(d)}"
             )
+    _fabricated(w, k)
 
 
 def _fabricated(w: World, k: int) -> None:
@@ -519,15 +579,5 @@ def _fabricated(w: World, k: int) -> None:
             urban = sample["hukou_type"][i] == "城镇"
             amount = policy.tekun_standard(np.arange(1, 13), np.full(12, urban))
             extra |= {"area_type": "城市" if urban else "农村", "support_mode": "分散供养"}
-        age = 2023 - int(str(fake[i])[6:10])
-        if ds == "elderly_allowance" and age >= 90:
-            amount = np.array(300.0)
-        rows = add_monthly(
-            w,
-            ds,
-            pid,
-            np.asarray(amount, dtype=np.float64),
-            first=1 if age < 89 or age > 90 else 1,
-            **extra,
-        )
+        rows = add_monthly(w, ds, pid, np.asarray(amount, dtype=np.float64), 1, **extra)
         w.mark(ds, rows, "id_not_in_population", "ID not in the household registry")

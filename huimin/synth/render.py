@@ -71,7 +71,12 @@ def specs(dataset: str) -> list[FieldSpec]:
     return schemas.DATASETS[dataset].field_specs()
 
 
-DATE_FORMATS = {"iso": "%Y-%m-%d", "excel": "%Y-%m-%d", "slash": "%Y/%-m/%-d", "cn": "%Y年%-m月%-d日"}
+DATE_FORMATS = {
+    "iso": "%Y-%m-%d",
+    "excel": "%Y-%m-%d",
+    "slash": "%Y/%-m/%-d",
+    "cn": "%Y年%-m月%-d日",
+}
 
 
 def date_text(col: pl.Expr, style: str) -> pl.Expr:
@@ -93,7 +98,9 @@ def money_text(col: pl.Expr) -> pl.Expr:
     cents = (col * 100).round(0).cast(pl.Int64)
     whole = (cents // 100).cast(pl.String)
     frac = (cents % 100).cast(pl.String).str.zfill(2)
-    return pl.when(cents % 100 == 0).then(whole).otherwise(pl.concat_str([whole, pl.lit("."), frac]))
+    return (
+        pl.when(cents % 100 == 0).then(whole).otherwise(pl.concat_str([whole, pl.lit("."), frac]))
+    )
 
 
 def cell_text(spec: FieldSpec, form: Form) -> pl.Expr:
@@ -113,7 +120,8 @@ def to_text(dataset: str, frame: pl.DataFrame, form: Form) -> pl.DataFrame:
     """Canonical text columns (null for an empty cell) plus the hidden helper columns."""
     fields = specs(dataset)
     hidden = [c for c in frame.columns if c.startswith("_")]
-    return frame.select([cell_text(s, form).alias(s.name) for s in fields] + hidden)
+    exprs: list[pl.Expr] = [cell_text(s, form).alias(s.name) for s in fields]
+    return frame.select(exprs + [pl.col(c) for c in hidden])
 
 
 def headers(dataset: str, form: Form) -> list[str]:

@@ -16,9 +16,20 @@ I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 MONTH_TEXT = pl.Series(list(policy.MONTHS))
 DEALERS = np.array(
-    [f"武汉{n}汽车销售服务有限公司" for n in ("东西湖鑫达", "金银湖宝泽", "吴家山华通", "临空港永达",
-                                        "径河捷顺", "常青盛世", "将军路东风", "走马岭恒信")]
-)  # fmt: skip
+    [
+        f"武汉{n}汽车销售服务有限公司"
+        for n in (
+            "东西湖鑫达",
+            "金银湖宝泽",
+            "吴家山华通",
+            "临空港永达",
+            "径河捷顺",
+            "常青盛世",
+            "将军路东风",
+            "走马岭恒信",
+        )
+    ]
+)
 
 
 def month_start(m: int) -> int:
@@ -65,8 +76,20 @@ def dibao(w: World, r: Roles) -> None:
         family_size=pl.Series(size[inv][i]),
         _urban=pl.Series(urban[i]),
     )
-    cols = ["household_id", "id_number", "name", "relation", "family_size", "street", "community",
-            "pay_month", "amount", "bank_account", "_pid", "_m"]  # fmt: skip
+    cols = [
+        "household_id",
+        "id_number",
+        "name",
+        "relation",
+        "family_size",
+        "street",
+        "community",
+        "pay_month",
+        "amount",
+        "bank_account",
+        "_pid",
+        "_m",
+    ]
     w.add("dibao_urban", rows.filter(pl.col("_urban")).select(cols))
     w.add("dibao_rural", rows.filter(~pl.col("_urban")).select(cols))
 
@@ -80,8 +103,24 @@ def tekun(w: World, r: Roles) -> None:
     rows = rows.with_columns(
         area_type=pl.Series(np.where(urban, "城市", "农村")[i]), support_mode=pl.Series(mode[i])
     )
-    w.add("tekun", rows.select(["id_number", "name", "street", "community", "area_type",
-                                "support_mode", "pay_month", "amount", "bank_account", "_pid", "_m"]))  # fmt: skip
+    w.add(
+        "tekun",
+        rows.select(
+            [
+                "id_number",
+                "name",
+                "street",
+                "community",
+                "area_type",
+                "support_mode",
+                "pay_month",
+                "amount",
+                "bank_account",
+                "_pid",
+                "_m",
+            ]
+        ),
+    )
 
 
 def disability(w: World, r: Roles) -> None:
@@ -99,8 +138,23 @@ def disability(w: World, r: Roles) -> None:
         amt = np.repeat(amount.astype(np.float64)[:, None], 12, axis=1)
         rows = monthly(w, pids, np.ones(amt.shape, dtype=bool), amt)
         rows = rows.with_columns(disability_level=pl.Series(np.repeat(level, 12)))
-        w.add(name, rows.select(["id_number", "name", "street", "community", "disability_level",
-                                 "pay_month", "amount", "bank_account", "_pid", "_m"]))  # fmt: skip
+        w.add(
+            name,
+            rows.select(
+                [
+                    "id_number",
+                    "name",
+                    "street",
+                    "community",
+                    "disability_level",
+                    "pay_month",
+                    "amount",
+                    "bank_account",
+                    "_pid",
+                    "_m",
+                ]
+            ),
+        )
 
 
 def elderly(w: World) -> None:
@@ -111,8 +165,22 @@ def elderly(w: World) -> None:
     mask = p.alive[:, None] & (ages >= policy.ELDERLY_MIN_AGE) & ~turning
     pids = np.flatnonzero(mask.any(axis=1)).astype(np.int64)
     rows = monthly(w, pids, mask[pids], policy.elderly_amount(ages[pids]))
-    w.add("elderly_allowance", rows.select(["id_number", "name", "street", "community",
-                                            "pay_month", "amount", "bank_account", "_pid", "_m"]))  # fmt: skip
+    w.add(
+        "elderly_allowance",
+        rows.select(
+            [
+                "id_number",
+                "name",
+                "street",
+                "community",
+                "pay_month",
+                "amount",
+                "bank_account",
+                "_pid",
+                "_m",
+            ]
+        ),
+    )
 
 
 def premium(w: World, r: Roles) -> None:
@@ -193,8 +261,14 @@ def car_rows(w: World, buyers: I64, invoice: I64, old_reg: I64) -> pl.DataFrame:
     disp_day = np.maximum(invoice - rng.integers(0, 30, n), day("2023-04-01"))
     old_status = np.where(disposal == "报废", "报废", "转移")
     old = vehicle_rows(w, buyers, old_reg, old_status, disp_day, np.full(n, "小型轿车"))
-    new = vehicle_rows(w, buyers, invoice + rng.integers(1, 15, n), np.full(n, "正常"),
-                       np.full(n, -1), np.full(n, "小型轿车"))  # fmt: skip
+    new = vehicle_rows(
+        w,
+        buyers,
+        invoice + rng.integers(1, 15, n),
+        np.full(n, "正常"),
+        np.full(n, -1),
+        np.full(n, "小型轿车"),
+    )
     w.add("vehicles", old)
     w.add("vehicles", new)
     return w.person(buyers).with_columns(
@@ -232,9 +306,12 @@ def farmland(w: World) -> None:
     place = w.rng.choice(geo.height, n, replace=geo.height < n)
     reps = w.pick(w.adults(30, 60, ~w.no_payroll & ~w.payroll), n)
     firms = enterprise_rows(
-        w, reps, np.full(n, "法定代表人"), np.full(n, "存续"),
+        w,
+        reps,
+        np.full(n, "法定代表人"),
+        np.full(n, "存续"),
         uniform_days(w.rng, "2005-01-01", "2020-12-31", n),
-    ).with_columns(entity_name=pl.col("entity_name").str.replace("有限公司", "建设工程有限公司"))  # fmt: skip
+    ).with_columns(entity_name=pl.col("entity_name").str.replace("有限公司", "建设工程有限公司"))
     w.add("enterprises", firms)
     area = np.round(w.rng.uniform(300, 3000, n), 0)
     per_mu = w.rng.integers(10, 16, n) * 100.0

@@ -38,15 +38,24 @@ def _school_names(frame: pl.DataFrame) -> pl.DataFrame:
     pid = pl.col("_pid")
     return frame.with_columns(
         school_name=pl.when(pl.col("stage") == "小学")
-        .then(pl.concat_str([pl.lit("武汉市东西湖区"), short, pl.when(pid % 2 == 0).then(pl.lit("第一小学")).otherwise(pl.lit("第二小学"))]))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("武汉市东西湖区"),
+                    short,
+                    pl.when(pid % 2 == 0).then(pl.lit("第一小学")).otherwise(pl.lit("第二小学")),
+                ]
+            )
+        )
         .when(pl.col("stage") == "初中")
         .then(pl.concat_str([pl.lit("武汉市东西湖区"), short, pl.lit("中学")]))
         .when(pl.col("stage") == "普通高中")
         .then(pl.lit(pl.Series(list(HIGH_SCHOOLS))).gather(pid % 3))
         .otherwise(pl.lit(VOCATIONAL))
     ).with_columns(
-        school_code=pl.lit("2142") + (pl.col("school_name").hash(7) % 1_000_000).cast(pl.String).str.zfill(6)
-    )  # fmt: skip
+        school_code=pl.lit("2142")
+        + (pl.col("school_name").hash(7) % 1_000_000).cast(pl.String).str.zfill(6)
+    )
 
 
 def students(w: World) -> None:
@@ -74,8 +83,22 @@ def students(w: World) -> None:
             )
         )
     frame = _school_names(pl.concat(parts))
-    w.add("students", frame.select(["id_number", "name", "school_code", "school_name", "stage",
-                                    "boarding", "term", "status", "_pid"]))  # fmt: skip
+    w.add(
+        "students",
+        frame.select(
+            [
+                "id_number",
+                "name",
+                "school_code",
+                "school_name",
+                "stage",
+                "boarding",
+                "term",
+                "status",
+                "_pid",
+            ]
+        ),
+    )
 
 
 def _aid_rows(w: World, rows: pl.DataFrame) -> pl.DataFrame:
@@ -111,9 +134,23 @@ def student_aid(w: World, r: Roles) -> None:
         lambda s: table[(s["stage"], s["boarding"])], return_dtype=pl.Float64
     )
     comp = comp.with_columns(amount=amount)
-    w.add("student_aid_compulsory", _aid_rows(w, comp).select(
-        ["id_number", "name", "school_name", "stage", "boarding", "term", "difficulty_category",
-         "amount", "pay_date", "_pid"]))  # fmt: skip
+    w.add(
+        "student_aid_compulsory",
+        _aid_rows(w, comp).select(
+            [
+                "id_number",
+                "name",
+                "school_name",
+                "stage",
+                "boarding",
+                "term",
+                "difficulty_category",
+                "amount",
+                "pay_date",
+                "_pid",
+            ]
+        ),
+    )
     high = reg.filter(pl.col("stage") == "普通高中")
     per_person = high.select("_pid").unique().sort("_pid")["_pid"]
     cat = _category(w, r, per_person, 0.1 if not w.sizing.sample else 0.4)
@@ -123,6 +160,18 @@ def student_aid(w: World, r: Roles) -> None:
     high = high.join(
         chosen.filter(pl.col("difficulty_category") != ""), on="_pid", maintain_order="left"
     )
-    w.add("student_aid_highschool", _aid_rows(w, high).select(
-        ["id_number", "name", "school_name", "term", "difficulty_category", "amount", "pay_date",
-         "_pid"]))  # fmt: skip
+    w.add(
+        "student_aid_highschool",
+        _aid_rows(w, high).select(
+            [
+                "id_number",
+                "name",
+                "school_name",
+                "term",
+                "difficulty_category",
+                "amount",
+                "pay_date",
+                "_pid",
+            ]
+        ),
+    )

@@ -30,7 +30,7 @@ class Sizing:
     planted_small: int  # for the small rosters (car, farmland)
 
     def count(self, rate: float, floor: int) -> int:
-        value = int(round(self.n * rate))
+        value = round(self.n * rate)
         return max(value, floor) if self.sample else value
 
 
@@ -89,7 +89,7 @@ class World:
         keys = np.arange(start, start + frame.height, dtype=np.int64)
         frame = frame.with_columns(_key=pl.Series(keys))
         if old is not None:
-            frame = frame.select(old.columns).cast(dict(old.schema))
+            frame = frame.select(old.columns).cast(old.schema)
             self.frames[name] = pl.concat([old, frame], how="vertical")
         else:
             self.frames[name] = frame
@@ -155,7 +155,7 @@ def dates(days: I64) -> pl.Series:
 def account_numbers(keys: I64, chunk: int) -> pl.Series:
     """19-digit bank card numbers, unique per key and chunk."""
     prefixes = np.array([6217, 6228, 6230, 6222, 6212], dtype=np.int64)
-    body = (keys * 7919 + 104729) % 10**13
+    body = (keys * 7_919_113 + 1_234_567_891) % 10**13
     frame = pl.DataFrame({"p": prefixes[keys % 5], "b": body})
     return frame.select(
         pl.concat_str(

@@ -1,0 +1,217 @@
+"""Row checks of one dataset, chunk by chunk, as boolean flag columns.
+
+Every problem a row can have is a :class:`Problem`: a flag column (true where the row has it)
+and the words that say it. Parse failures, missing required values and the pandera column
+checks are computed chunk by chunk; the model's *global* dataframe checks (duplicates,
+household consistency) need every row at once and run on the typed columns only. Reason texts
+are built for quarantined rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+from pandera.backends.polars.checks import PolarsCheckBackend
+
+from huimin import parsing
+from huimin.readers import SOURCE_ROW
+from schemas import ContractModel, FieldSpec
+
+RAW = "__raw__"
+NORM = "__norm__"
+FLAG = "__flag__"
+DETAIL = "__detail__"
+BAD = "__bad__"
+REASONS = "_reasons"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of row problem: a flag column and how to say it."""
+
+    flag: str  # the boolean column, true where the row has the problem
+    message: str
+    raw_column: str | None = None  # the department's column whose text the message quotes
+    detail: bool = False  # a row-specific detail column DETAIL + flag explains it
+
+    @property
+    def tag(self) -> str:
+        """Short name counted in the manifest, e.g. ``amount:non_negative``."""
+        return self.flag.removeprefix(FLAG)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The problems of a dataset given how its file's columns map to the contract."""
+
+    model: type[ContractModel]
+    by_field: dict[str, str]  # field → raw column (RAW-prefixed)
+    problems: tuple[Problem, ...]
+
+    @property
+    def flags(self) -> list[str]:
+        return [p.flag for p in self.problems]
+
+    def global_flags(self) -> list[str]:
+        return [FLAG + "row:" + name for name in self.model.__global_checks__]
+
+
+def _label(spec: FieldSpec) -> str:
+    return f"{spec.name} {spec.zh}"
+
+
+def make_plan(model: type[ContractModel], by_field: dict[str, str]) -> Plan:
+    """Every problem the file can show, in a fixed order (so every chunk has the same columns)."""
+    schema = model.to_schema()
+    problems: list[Problem] = []
+    for spec in model.field_specs():
+        raw = by_field.get(spec.name)
+        if raw is None:
+            continue
+        form = parsing.EXPECTED_FORM[spec.kind]
+        problems.append(
+            Problem(
+                f"{FLAG}{spec.name}:unreadable", f"{_label(spec)}: cannot be read as {form}", raw
+            )
+        )
+        if not spec.optional:
+            problems.append(
+                Problem(f"{FLAG}{spec.name}:missing", f"{_label(spec)}: required value is missing")
+            )
+        for check in schema.columns[spec.name].checks:
+            problems.append(
+                Problem(f"{FLAG}{spec.name}:{check.name}", f"{_label(spec)}: {check.error}", raw)
+            )
+    for check in schema.checks:
+        is_global = check.name in model.__global_checks__
+        detail = is_global and model.row_check_detail(check.name) is not None
+        problems.append(Problem(f"{FLAG}row:{check.name}", str(check.error), None, detail))
+    return Plan(model, by_field, tuple(problems))
+
+
+def parse_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Typed contract columns (null where unreadable) beside the raw text columns."""
+    specs = plan.model.field_specs()
+    present = [s for s in specs if s.name in plan.by_field]
+    chunk = chunk.with_columns(
+        parsing.normalise(s.kind, pl.col(plan.by_field[s.name])).alias(NORM + s.name)
+        for s in present
+    )
+    chunk = chunk.with_columns(
+        parsing.convert(s.kind, pl.col(NORM + s.name)).alias(s.name)
+        if s.name in plan.by_field
+        else pl.lit(None, dtype=parsing.DTYPES[s.kind]).alias(s.name)
+        for s in specs
+    )
+    flags = []
+    for spec in present:
+        filled = pl.col(NORM + spec.name).is_not_null()
+        flags.append((filled & pl.col(spec.name).is_null()).alias(f"{FLAG}{spec.name}:unreadable"))
+        if not spec.optional:
+            flags.append((~filled).alias(f"{FLAG}{spec.name}:missing"))
+    return chunk.with_columns(flags).drop(NORM + s.name for s in present)
+
+
+def _run(check: pa.Check, frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
+    return PolarsCheckBackend(check).apply(PolarsData(frame, key))
+
+
+def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Parse a chunk and add a flag column for every problem but the global ones."""
+    chunk = parse_chunk(chunk, plan)
+    schema = plan.model.to_schema()
+    lazy = chunk.lazy()
+    jobs: list[tuple[str, pl.LazyFrame, str | None, bool]] = []
+    for name, column in schema.columns.items():
+        if name not in plan.by_field:
+            continue
+        for check in column.checks:
+            jobs.append(
+                (f"{FLAG}{name}:{check.name}", _run(check, lazy, name), name, bool(check.ignore_na))
+            )
+    for check in schema.checks:
+        if check.name not in plan.model.__global_checks__:
+            jobs.append((f"{FLAG}row:{check.name}", _run(check, lazy, "*"), None, True))
+    outputs = pl.collect_all([job[1] for job in jobs])
+    flags = []
+    for (flag, _, column, ignore_na), output in zip(jobs, outputs, strict=True):
+        passed = output.to_series()
+        if column is not None and ignore_na:
+            passed = passed | chunk.get_column(column).is_null()
+        flags.append((~passed.fill_null(True)).alias(flag))
+    return chunk.with_columns(flags)
+
+
+def global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
+    """Rows failing a global dataframe check: ``_source_row``, its flags and detail texts."""
+    names = plan.model.__global_checks__
+    schema = plan.model.to_schema()
+    checks = [c for c in schema.checks if c.name in names]
+    empty = {SOURCE_ROW: pl.Int64, **{f: pl.Boolean for f in plan.global_flags()}}
+    if not checks:
+        return pl.DataFrame(schema=empty)
+    frame = typed.collect()
+    outputs = pl.collect_all([_run(c, frame.lazy(), "*") for c in checks])
+    flags = [
+        (~output.to_series().fill_null(True)).alias(f"{FLAG}row:{check.name}")
+        for check, output in zip(checks, outputs, strict=True)
+    ]
+    details = []
+    for check in checks:
+        detail = plan.model.row_check_detail(check.name)
+        if detail is not None:
+            details.append(detail.alias(f"{DETAIL}{FLAG}row:{check.name}"))
+    flag_names = [f.name for f in flags]
+    # details look at other rows (the earlier copy, the whole household): compute before filtering
+    frame = frame.with_columns(flags).with_columns(details)
+    return frame.filter(pl.any_horizontal(flag_names)).select(
+        SOURCE_ROW, *flag_names, *[d.meta.output_name() for d in details]
+    )
+
+
+def attach_global(chunk: pl.DataFrame, failures: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Bring the global check flags (false where absent) and details into a flagged chunk."""
+    names = plan.global_flags()
+    if not names:
+        return chunk
+    joined = chunk.join(failures, on=SOURCE_ROW, how="left", maintain_order="left")
+    return joined.with_columns(pl.col(names).fill_null(False))
+
+
+def reasons(plan: Plan) -> pl.Expr:
+    """The list of reason texts of a row (evaluate on quarantined rows only)."""
+    texts = []
+    for problem in plan.problems:
+        if problem.detail:
+            text = pl.format(f"{problem.message}: {{}}", pl.col(DETAIL + problem.flag))
+        elif problem.raw_column is None:
+            text = pl.lit(problem.message)
+        else:
+            quoted = pl.col(problem.raw_column).fill_null("")
+            text = pl.format(f"{problem.message} (value '{{}}')", quoted)
+        texts.append(pl.when(pl.col(problem.flag)).then(text))
+    return pl.concat_list(texts).list.drop_nulls().alias(REASONS)
+
+
+def split_chunk(
+    chunk: pl.DataFrame, plan: Plan, original: list[str], mapping: dict[str, str]
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """(valid typed rows, quarantined raw rows with reasons, rows per problem tag)."""
+    flags = plan.flags
+    chunk = chunk.with_columns(pl.any_horizontal(flags).alias(BAD))
+    sums = chunk.select(pl.col(flags).sum()).row(0, named=True)
+    counts = {p.tag: int(sums[p.flag]) for p in plan.problems if sums[p.flag]}
+    fields = [s.name for s in plan.model.field_specs()]
+    extras = [c for c in original if c not in mapping]
+    valid = chunk.filter(~pl.col(BAD)).select(
+        *fields, *[pl.col(RAW + c).alias(c) for c in extras], SOURCE_ROW
+    )
+    quarantined = (
+        chunk.filter(pl.col(BAD))
+        .with_columns(reasons(plan))
+        .select(SOURCE_ROW, *[pl.col(RAW + c).alias(c) for c in original], REASONS)
+    )
+    return valid, quarantined, counts
