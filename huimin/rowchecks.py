@@ -116,7 +116,9 @@ def parse_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
 
 
 def _run(check: pa.Check, frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
-    return PolarsCheckBackend(check).apply(PolarsData(frame, key))
+    """Row-by-row outcome of a pandera check, through pandera's own polars check backend."""
+    outcome: pl.LazyFrame = PolarsCheckBackend(check).apply(PolarsData(frame, key))
+    return outcome
 
 
 def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:

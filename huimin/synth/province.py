@@ -8,7 +8,6 @@ import numpy as np
 import polars as pl
 
 from huimin.synth.anomalies import CATALOGUE
-from huimin.synth.people import day
 from huimin.synth.registries import uniform_days
 from huimin.synth.world import World, dates
 
@@ -87,6 +86,30 @@ def _take(w: World, pool: pl.DataFrame, k: int) -> pl.DataFrame:
     return pl.concat([bad[pick_b], good[pick_g]])
 
 
+def _street_take(w: World, pool: pl.DataFrame, street: str, k: int) -> pl.DataFrame:
+    """k subjects in the street; residents of the street fill in where recipients run out."""
+    got = _take(w, pool.filter(pl.col("street") == street), k)
+    if got.height < k:
+        people = w.people.frame.filter((pl.col("street") == street) & (pl.col("status") == "正常"))
+        idx = np.sort(w.rng.choice(people.height, k - got.height, replace=False))
+        fill = people[idx].select(pl.col("id_number").alias("subject"), "name")
+        got = pl.concat([got, fill], how="diagonal_relaxed")
+    return got.with_columns(street=pl.lit(street))
+
+
+def _org_take(w: World, pool: pl.DataFrame, k: int) -> pl.DataFrame:
+    """k subjects of a project without streets; residents fill in (with a dealer or school)."""
+    got = _take(w, pool, k)
+    if got.height < k:
+        people = w.people.frame.filter(pl.col("status") == "正常")
+        idx = np.sort(w.rng.choice(people.height, k - got.height, replace=False))
+        orgs = pool["organization"].unique(maintain_order=True)
+        org = orgs.gather(w.rng.integers(0, orgs.len(), k - got.height))
+        fill = people[idx].select(pl.col("id_number").alias("subject"), "name")
+        got = pl.concat([got, fill.with_columns(organization=org)], how="diagonal_relaxed")
+    return got.with_columns(street=pl.lit(None, pl.String))
+
+
 def make_clues(w: World, truth: pl.DataFrame) -> pl.DataFrame:
     table = appendix_rows()
     streets = [c for c in table.columns if c.endswith("街") or c == "常青花园"]
@@ -96,22 +119,23 @@ def make_clues(w: World, truth: pl.DataFrame) -> pl.DataFrame:
         pool = _subjects(w, dataset, truth)
         by_street = [(s, int(row[s])) for s in streets if row[s]]
         if not by_street:
-            got = _take(w, pool, int(row["线索数量"])).with_columns(street=pl.lit(None, pl.String))
+            got = _org_take(w, pool, int(row["线索数量"]))
         else:
             got = pl.concat(
-                [
-                    _take(w, pool.filter(pl.col("street") == s), k).with_columns(street=pl.lit(s))
-                    for s, k in by_street
-                ]
+                [_street_take(w, pool, s, k) for s, k in by_street], how="diagonal_relaxed"
             )
         got = got.with_columns(
             department=pl.lit(row["业务主管部门"]), project=pl.lit(row["项目名称"])
         )
         parts.append(got)
     clues = pl.concat(parts, how="diagonal_relaxed")
-    problem = clues["anomaly_type"].map_elements(
-        lambda c: CATALOGUE[c].zh if c in CATALOGUE else "疑似不符合享受条件",
-        return_dtype=pl.String,
+    problem = (
+        clues["anomaly_type"]
+        .map_elements(
+            lambda c: CATALOGUE[c].zh if c in CATALOGUE else "疑似不符合享受条件",
+            return_dtype=pl.String,
+        )
+        .fill_null("疑似不符合享受条件")
     )
     n = clues.height
     farmland = clues["project"] == "高标准农田建设补助资金"
@@ -129,6 +153,3 @@ def make_clues(w: World, truth: pl.DataFrame) -> pl.DataFrame:
         amount=pl.col("amount").round(2),
         issued_date=dates(uniform_days(w.rng, "2023-08-10", "2023-09-28", n)),
     )
-
-
-__all__ = ["day", "make_clues"]
