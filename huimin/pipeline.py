@@ -168,7 +168,10 @@ def run_ingest(
         console.print(f"[red]error:[/red] {result.error}", soft_wrap=True, highlight=False)
     console.print(f"manifest: {manifest}")
     if run.validation:
-        console.print(f"validation reports: {run.validation.get('index_html')}")
+        failed = run.validation.get("failed_datasets") or []
+        passed = len(run.validation.get("datasets", {})) - len(failed)
+        verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
+        console.print(f"validation reports ({verdict}): {run.validation.get('index_html')}")
     return EXIT_DATA_ERROR if run.errors else EXIT_OK
 
 

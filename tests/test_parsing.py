@@ -4,6 +4,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from huimin import parsing
 
@@ -54,3 +56,20 @@ def test_amounts_years_ints_bools() -> None:
 
 def test_empty_cells_are_null() -> None:
     assert _parse("text", ["", "  ", "\u3000", None, " 张三 "]) == [None, None, None, None, "张三"]
+
+
+@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_every_accepted_form_of_a_date_reads_back(day: dt.date) -> None:
+    serial = (day - parsing.EXCEL_EPOCH).days
+    forms = [
+        day.isoformat(),
+        f"{day.year}/{day.month}/{day.day}",
+        f"{day.year}年{day.month}月{day.day}日",
+        f"{day:%Y%m%d}",
+        str(serial),
+        f"{serial}.0",
+        f"{day.isoformat()} 00:00:00",
+    ]
+    assert _parse("date", forms) == [day] * len(forms)
+    months = [f"{day:%Y-%m}", f"{day:%Y%m}", f"{day.year}年{day.month}月", f"{day.year}/{day.month}"]
+    assert _parse("month", months) == [f"{day:%Y-%m}"] * len(months)
