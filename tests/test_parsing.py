@@ -71,5 +71,10 @@ def test_every_accepted_form_of_a_date_reads_back(day: dt.date) -> None:
         f"{day.isoformat()} 00:00:00",
     ]
     assert _parse("date", forms) == [day] * len(forms)
-    months = [f"{day:%Y-%m}", f"{day:%Y%m}", f"{day.year}年{day.month}月", f"{day.year}/{day.month}"]
+    months = [
+        f"{day:%Y-%m}",
+        f"{day:%Y%m}",
+        f"{day.year}年{day.month}月",
+        f"{day.year}/{day.month}",
+    ]
     assert _parse("month", months) == [f"{day:%Y-%m}"] * len(months)
