@@ -30,6 +30,13 @@ contract_app = typer.Typer(help="The data contract: datasets, fields and their c
 app.add_typer(contract_app, name="contract")
 flow_app = typer.Typer(help="Run the district job as a Prefect flow, once or on a schedule.")
 app.add_typer(flow_app, name="flow")
+rules_app = typer.Typer(help="The rule catalogue: check, test, explain, score against a truth.")
+app.add_typer(rules_app, name="rules")
+
+RulesDir = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Folder of rule files (default: the project's rules/)."),
+]
 
 console = Console(stderr=True)
 
@@ -147,6 +154,80 @@ def flow_serve(
     from flows.deployments import serve_district
 
     serve_district(input_dir, output, cron)
+
+
+@rules_app.command("check")
+def rules_check(rules: RulesDir = None) -> None:
+    """Load every rule file; print each problem as file:line:column (exit 2 if any)."""
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+    from huimin.rules.model import RuleFileError
+
+    try:
+        files = load_catalogue(rules or DEFAULT_RULES)
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            console.print(str(problem), soft_wrap=True, highlight=False, markup=False)
+        console.print(f"{len(exc.problems)} problem(s)")
+        raise typer.Exit(2) from None
+    count = sum(len(f.rules) for f in files)
+    console.print(f"{len(files)} rule files, {count} rules: ok")
+
+
+@rules_app.command("test")
+def rules_test(
+    prefix: Annotated[str | None, typer.Argument(help="Only rules whose id starts so.")] = None,
+    rules: RulesDir = None,
+) -> None:
+    """Run every rule's examples; exit 1 if any gives other clues than it expects."""
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+    from huimin.rules.examples import run_examples
+
+    outcomes = run_examples(load_catalogue(rules or DEFAULT_RULES), prefix)
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        console.print(outcome.describe(), soft_wrap=True, highlight=False, markup=False)
+    console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@rules_app.command("explain")
+def rules_explain(
+    rule_id: Annotated[str, typer.Argument(help="e.g. dibao_rural.member_dead_paid")],
+    rules: RulesDir = None,
+) -> None:
+    """Print what a rule does, its parameters with their dated values, and its polars plan."""
+    from huimin.rules.commands import DEFAULT_RULES, explain, load_catalogue
+
+    try:
+        text = explain(load_catalogue(rules or DEFAULT_RULES), rule_id)
+    except KeyError as exc:
+        console.print(str(exc.args[0]), soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    typer.echo(text)
+
+
+@rules_app.command("score")
+def rules_score(
+    output: Annotated[Path, typer.Option("--output", "-o", help="A `huimin run` output folder.")],
+    truth: Annotated[Path, typer.Option(help="truth/anomalies.parquet of a synthetic district.")],
+    truth_map: Annotated[Path, typer.Option(help="Rule id → anomaly types.")] = Path(
+        "data/reference/rule-truth-map.yaml"
+    ),
+    rules: RulesDir = None,
+) -> None:
+    """Recall and precision of the clues per planted anomaly type, as a Markdown table."""
+    import polars as pl
+
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+    from huimin.rules.evaluate import load_truth_map, markdown, score
+
+    table = score(
+        pl.read_parquet(output / "clues.parquet"),
+        pl.read_parquet(truth),
+        load_truth_map(truth_map),
+        load_catalogue(rules or DEFAULT_RULES),
+    )
+    typer.echo(markdown(table))
 
 
 def _date(value: dt.datetime | None) -> dt.date:

@@ -175,6 +175,51 @@ def run_ingest(
     return EXIT_DATA_ERROR if run.errors else EXIT_OK
 
 
+def run_all(
+    input_dir: Path,
+    output: Path,
+    *,
+    reports: bool,
+    as_of: dt.date,
+    rules: Path | None,
+    console: Console,
+) -> int:
+    """The main job: ingest (with reports), then every rule; clues beside the staged data."""
+    from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
+    from huimin.rules.model import RuleFileError
+
+    try:
+        catalogue = load_catalogue(rules or DEFAULT_RULES)
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]error:[/red] {problem}", soft_wrap=True, highlight=False)
+        return EXIT_DATA_ERROR
+    code = run_ingest(input_dir, output, reports=reports, as_of=as_of, console=console)
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    sources = {
+        name: Path(entry["file"]).name
+        for name, entry in manifest["datasets"].items()
+        if entry["error"] is None
+    }
+    started = time.perf_counter()
+    with as_of_date(as_of):
+        result = apply_rules(output, catalogue, sources)
+    seconds = time.perf_counter() - started
+    manifest["rules"] = {
+        "files": len(catalogue),
+        "rules": len(result.per_rule),
+        "clues": result.clues.height,
+        "seconds": round(seconds, 2),
+        "per_rule": result.per_rule,
+    }
+    write_text(output / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    console.print(
+        f"rules: {len(result.per_rule)} rules gave {result.clues.height:,} clues in {seconds:.1f} s"
+        f": {output / 'clues.xlsx'}"
+    )
+    return code
+
+
 def _progress(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),

@@ -1,0 +1,60 @@
+"""What the ``huimin rules`` commands do (the CLI only parses options and prints)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
+from huimin.rules.executors import EXECUTORS, RuleContext
+from huimin.rules.loader import load_rules, rule_files
+from huimin.rules.model import Rule, RuleFile
+from huimin.rules.output import write_clues
+from huimin.rules.params import effective_ranges
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+def load_catalogue(folder: Path = DEFAULT_RULES) -> list[RuleFile]:
+    """Every rule file in ``folder`` (raises RuleFileError listing every problem)."""
+    return load_rules(rule_files(folder))
+
+
+def find_rule(files: list[RuleFile], rule_id: str) -> tuple[RuleFile, Rule]:
+    for rule_file in files:
+        for rule in rule_file.rules:
+            if rule.id == rule_id:
+                return rule_file, rule
+    known = sorted(r.id for f in files for r in f.rules)
+    raise KeyError(f"no rule '{rule_id}' (rules: {', '.join(known)})")
+
+
+def explain(files: list[RuleFile], rule_id: str) -> str:
+    """What a rule does, its parameters with their dated values, and its polars plan."""
+    rule_file, rule = find_rule(files, rule_id)
+    lines = [
+        f"{rule.id}: {rule.title}",
+        f"  project {rule_file.project} · {rule_file.department} · severity {rule.severity}",
+        f"  kind {rule.kind}: " + ", ".join(f"{k}={v}" for k, v in rule.spec.items() if v),
+        f"  defined at {rule.loc}",
+        f"  reference: {rule.reference}",
+        "",
+        *[f"  {line}" for line in rule.description.strip().splitlines()],
+    ]
+    used = [p for p in rule_file.parameters.values() if f"param.{p.name}" in repr(rule.spec)]
+    for parameter in used:
+        lines += ["", f"  param.{parameter.name}: {parameter.title} ({parameter.unit})"]
+        for value, first, last in sorted(effective_ranges(parameter), key=lambda r: (str(r[0].zone), r[1])):
+            zone = f" [{value.zone}]" if value.zone else ""
+            until = last.isoformat() if last else "on"
+            lines.append(f"    {first} – {until}{zone}: {value.value:g} ({value.status}; {value.source})")
+    ctx = RuleContext({}, rule_file, roster_frame(rule_file, {}))
+    plan = EXECUTORS[rule.kind](rule, ctx).explain()
+    lines += ["", "  polars plan:", *[f"    {line}" for line in plan.splitlines()]]
+    return "\n".join(lines) + "\n"
+
+
+def apply_rules(output: Path, files: list[RuleFile], source_files: dict[str, str]) -> RuleRun:
+    """Run the catalogue over an ingest output folder; write clues.parquet and clues.xlsx."""
+    run = run_rules(files, load_staged(output), source_files)
+    write_clues(run.clues, output)
+    return run

@@ -1,0 +1,155 @@
+"""The columns a rule condition can use, and how they are derived from staged data.
+
+A condition is an SQL expression (parsed by ``pl.sql_expr``) over one roster row with:
+
+- the roster's own columns (``amount``, ``pay_month`` ...);
+- derived columns: ``subject`` (the ID number; the project id for 高标准农田),
+  ``registered_household`` (the subject's 户号 in the population registry), ``period``
+  (month ``2023-05``, year ``2023`` or term ``2023秋``), ``period_start`` and ``period_end``
+  (dates), ``birth_date_from_id``, ``age`` (whole years at ``period_start``) and
+  ``gender_from_id`` from the ID, and ``as_of`` (the date the run judges at);
+- ``param.<name>``: the value of each parameter in force for the row's period (and zone);
+- for rules that look into another dataset: that dataset's row as ``<dataset>.<column>``
+  (e.g. ``deaths.death_date``), with the same derived columns when it is a roster, and for
+  household rules ``member.<column>`` (the household member the match is about).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from huimin import idnumber
+from schemas import DATASETS, ContractModel
+from schemas.common import current_as_of
+
+TERM_STARTS = {"春": (2, 1), "秋": (9, 1)}  # spring term Feb–Jul, autumn term Sep–Jan
+
+DERIVED: dict[str, pl.DataType] = {
+    "subject": pl.String(),
+    "period": pl.String(),
+    "period_start": pl.Date(),
+    "period_end": pl.Date(),
+    "birth_date_from_id": pl.Date(),
+    "age": pl.Int32(),
+    "gender_from_id": pl.String(),
+    "as_of": pl.Date(),
+    "registered_household": pl.String(),
+}
+MEMBER_FIELDS: dict[str, pl.DataType] = {
+    "id_number": pl.String(),
+    "name": pl.String(),
+    "relation": pl.String(),
+    "age": pl.Int32(),
+}
+
+
+def period_kind(model: type[ContractModel]) -> str:
+    """month, year, term or pay_year (a payment dated by its pay date only)."""
+    names = {f.name for f in model.field_specs()}
+    if "pay_month" in names:
+        return "month"
+    if "term" in names:
+        return "term"
+    if "year" in names:
+        return "year"
+    return "pay_year" if "pay_date" in names else "none"
+
+
+def period_columns(model: type[ContractModel]) -> list[pl.Expr]:
+    """Expressions adding ``period``, ``period_start`` and ``period_end`` to a staged roster."""
+    kind = period_kind(model)
+    if kind == "month":
+        start = (pl.col("pay_month") + "-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        return [
+            pl.col("pay_month").alias("period"),
+            start.alias("period_start"),
+            start.dt.month_end().alias("period_end"),
+        ]
+    if kind in ("year", "pay_year"):
+        year = pl.col("year") if kind == "year" else pl.col("pay_date").dt.year()
+        return [
+            year.cast(pl.String).alias("period"),
+            pl.date(year, 1, 1).alias("period_start"),
+            pl.date(year, 12, 31).alias("period_end"),
+        ]
+    if kind == "term":
+        year = pl.col("term").str.extract(r"^(\d{4})", 1).cast(pl.Int32, strict=False)
+        autumn = pl.col("term").str.contains("秋")
+        start = pl.when(autumn).then(pl.date(year, 9, 1)).otherwise(pl.date(year, 2, 1))
+        end = pl.when(autumn).then(pl.date(year + 1, 1, 31)).otherwise(pl.date(year, 7, 31))
+        return [pl.col("term").alias("period"), start.alias("period_start"), end.alias("period_end")]
+    return [
+        pl.lit(None, pl.String).alias("period"),
+        pl.lit(None, pl.Date).alias("period_start"),
+        pl.lit(None, pl.Date).alias("period_end"),
+    ]
+
+
+def subject_column(model: type[ContractModel]) -> str:
+    return model.__subject_field__ or "id_number"
+
+
+def derived_columns(model: type[ContractModel]) -> list[pl.Expr]:
+    """All derived columns but the period ones (which :func:`period_columns` adds first)."""
+    subject = pl.col(subject_column(model))
+    id_col = pl.col("id_number") if "id_number" in model.polars_schema() else None
+    if id_col is None:
+        born = pl.lit(None, pl.Date)
+        gender = pl.lit(None, pl.String)
+        age = pl.lit(None, pl.Int32)
+    else:
+        born = idnumber.birth_date(id_col)
+        gender = idnumber.gender(id_col)
+        age = idnumber.age_at(id_col, pl.col("period_start")).cast(pl.Int32)
+    return [
+        subject.alias("subject"),
+        pl.lit(current_as_of()).alias("as_of"),
+        born.alias("birth_date_from_id"),
+        age.alias("age"),
+        gender.alias("gender_from_id"),
+    ]
+
+
+def prepare(
+    frame: pl.LazyFrame, model: type[ContractModel], population: pl.LazyFrame | None = None
+) -> pl.LazyFrame:
+    """A staged dataset with its derived columns (rosters only).
+
+    ``population`` (the staged registry) gives each subject's 户号 as ``registered_household``.
+    """
+    if model.__family__ != "roster":
+        return frame
+    frame = frame.with_columns(period_columns(model)).with_columns(derived_columns(model))
+    if population is None:
+        return frame.with_columns(pl.lit(None, pl.String).alias("registered_household"))
+    households = population.select(
+        pl.col("id_number").alias("subject"), pl.col("household_id").alias("registered_household")
+    ).unique(subset=["subject"], keep="first", maintain_order=True)
+    return frame.join(households, on="subject", how="left", maintain_order="left")
+
+
+def dataset_schema(name: str) -> pl.Schema:
+    """Columns of a staged dataset as rules see it (contract columns, derived, _source_row)."""
+    model = DATASETS[name]
+    schema = dict(model.polars_schema())
+    if model.__family__ == "roster":
+        schema.update(DERIVED)
+    schema["_source_row"] = pl.Int64()
+    return pl.Schema(schema)
+
+
+def condition_schema(
+    policy: str,
+    parameters: list[str],
+    other: str | None = None,
+    household: bool = False,
+) -> pl.Schema:
+    """The columns a condition may use: the roster row, ``param``, the other dataset, member."""
+    schema = dict(dataset_schema(policy))
+    if parameters:
+        schema["param"] = pl.Struct({name: pl.Float64() for name in parameters})
+    if other is not None:
+        schema[other] = pl.Struct(dict(dataset_schema(other)))
+    if household:
+        schema["member"] = pl.Struct(MEMBER_FIELDS)
+    return pl.Schema(schema)

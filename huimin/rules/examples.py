@@ -1,0 +1,97 @@
+"""Run a rule's inline examples: the rows given, the clues expected.
+
+Given rows use the contract's field names; fields left out are empty. Values are read the
+way ingestion reads a file (so ``2023-05`` is a month, ``是`` a bool), then the rule runs
+alone on those datasets, judged as of the example's date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from huimin import parsing
+from huimin.rules.engine import RuleRun, run_rules
+from huimin.rules.model import Example, Rule, RuleFile
+from schemas import DATASETS
+from schemas.common import as_of_date
+
+
+@dataclass(frozen=True)
+class ExampleOutcome:
+    """What one example gave, against what it expected."""
+
+    rule_id: str
+    example: Example
+    expected: frozenset[tuple[str, str]]
+    got: frozenset[tuple[str, str]]
+    amounts_ok: bool
+
+    @property
+    def passed(self) -> bool:
+        return self.expected == self.got and self.amounts_ok
+
+    def describe(self) -> str:
+        status = "ok" if self.passed else "FAILED"
+        text = f"{self.example.loc}: {self.rule_id}: {self.example.name}: {status}"
+        if not self.passed:
+            missing = sorted(self.expected - self.got)
+            extra = sorted(self.got - self.expected)
+            text += f" (expected but no clue: {missing}; clue not expected: {extra})"
+            if not self.amounts_ok:
+                text += " (amounts differ)"
+        return text
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def given_frame(dataset: str, rows: list[dict[str, Any]]) -> pl.LazyFrame:
+    """Typed staged rows of ``dataset`` from an example's ``given`` rows."""
+    model = DATASETS[dataset]
+    specs = model.field_specs()
+    raw = pl.DataFrame(
+        {s.name: [_text(row.get(s.name)) for row in rows] for s in specs},
+        schema={s.name: pl.String for s in specs},
+    )
+    typed = raw.select(parsing.parse(s.kind, pl.col(s.name)).alias(s.name) for s in specs)
+    return typed.with_columns(pl.int_range(1, typed.height + 1, dtype=pl.Int64).alias("_source_row")).lazy()
+
+
+def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOutcome:
+    staged = {name: given_frame(name, rows) for name, rows in example.given.items()}
+    alone = RuleFile(rule_file.path, rule_file.policy, rule_file.project, rule_file.department,
+                     rule_file.parameters, (rule,))
+    with as_of_date(example.as_of):
+        result: RuleRun = run_rules([alone], staged)
+    got = frozenset(
+        (str(s), str(p)) for s, p in result.clues.select("subject", "period").rows()
+    )
+    expected = frozenset((str(e["subject"]), str(e["period"])) for e in example.expect)
+    amounts_ok = True
+    wanted = {(str(e["subject"]), str(e["period"])): e["amount"] for e in example.expect if "amount" in e}
+    if wanted:
+        actual = {(str(s), str(p)): a for s, p, a in result.clues.select("subject", "period", "amount").rows()}
+        amounts_ok = all(
+            actual.get(key) is not None and abs(float(actual[key]) - float(v)) < 0.005
+            for key, v in wanted.items()
+        )
+    return ExampleOutcome(rule.id, example, expected, got, amounts_ok)
+
+
+def run_examples(rule_files: list[RuleFile], only: str | None = None) -> list[ExampleOutcome]:
+    """Every example of every rule (or of the rules whose id starts with ``only``)."""
+    outcomes = []
+    for rule_file in rule_files:
+        for rule in rule_file.rules:
+            if only and not rule.id.startswith(only):
+                continue
+            outcomes.extend(run_example(rule, rule_file, ex) for ex in rule.examples)
+    return outcomes

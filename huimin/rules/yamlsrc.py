@@ -1,0 +1,263 @@
+"""YAML with locations: every value of a rule file with the line and column it was written at.
+
+The file is *composed* (not constructed) with ruamel.yaml, so nothing is lost or guessed: each
+scalar keeps its resolved YAML type and its text, dates stay text until the loader reads them
+(a wrong date such as ``2023-02-30`` is then reported where it was written), and a key written
+twice is reported with both places instead of aborting the load. :class:`Reader` collects
+problems while reading typed values (text, number, date, choice ...) out of the nodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, StreamMark
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from huimin.rules.model import Loc, RuleProblem
+
+_TAG = "tag:yaml.org,2002:"
+DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class YScalar:
+    """A scalar: ``kind`` is str, int, float, bool, null or timestamp; ``value`` its value."""
+
+    loc: Loc
+    kind: str
+    value: Any
+    text: str
+
+
+@dataclass(frozen=True)
+class YSeq:
+    loc: Loc
+    items: tuple[YNode, ...]
+
+
+@dataclass(frozen=True)
+class YMap:
+    """A mapping: key → value node, and where each key was written."""
+
+    loc: Loc
+    entries: dict[str, YNode]
+    key_locs: dict[str, Loc]
+
+
+YNode = YScalar | YSeq | YMap
+
+
+def describe(node: YNode) -> str:
+    """How a value looks to the person who wrote it, for messages."""
+    if isinstance(node, YMap):
+        return "a mapping (key: value lines)"
+    if isinstance(node, YSeq):
+        return "a list"
+    names = {"int": "the number", "float": "the number", "bool": "the yes/no value"}
+    if node.kind == "null":
+        return "an empty value"
+    if node.kind == "timestamp":
+        return f"the date {node.text}"
+    return f"{names.get(node.kind, 'the text')} {node.text!r}"
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate (difflib), if any is close enough."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _loc(file: str, mark: StreamMark) -> Loc:
+    return Loc(file, mark.line + 1, mark.column + 1)
+
+
+def _number(text: str, kind: str) -> Any:
+    clean = text.replace("_", "")
+    if kind == "int":
+        return int(clean, 10) if re.fullmatch(r"[-+]?\d+", clean) else int(clean, 0)
+    lowered = clean.lower().replace(".inf", "inf").replace(".nan", "nan")
+    return float(lowered)
+
+
+def _scalar(node: ScalarNode, loc: Loc) -> YScalar:
+    text = str(node.value).replace("\a", "")
+    tag = str(node.tag)
+    kind = tag[len(_TAG) :] if tag.startswith(_TAG) else "str"
+    value: Any = text
+    if kind in ("int", "float"):
+        try:
+            value = _number(text, kind)
+        except ValueError:
+            kind, value = "str", text
+    elif kind == "bool":
+        value = text.lower() in ("true", "yes", "on")
+    elif kind == "null":
+        value = None
+    elif kind != "timestamp":
+        kind = "str"
+    return YScalar(loc, kind, value, text)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[RuleProblem] = []
+
+    def build(self, node: Node) -> YNode:
+        loc = _loc(self.file, node.start_mark)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, SequenceNode):
+            return YSeq(loc, tuple(self.build(item) for item in node.value))
+        assert isinstance(node, ScalarNode)
+        return _scalar(node, loc)
+
+    def _mapping(self, node: MappingNode, loc: Loc) -> YMap:
+        entries: dict[str, YNode] = {}
+        key_locs: dict[str, Loc] = {}
+        for key_node, value_node in node.value:
+            key_loc = _loc(self.file, key_node.start_mark)
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(RuleProblem(key_loc, "a key must be a plain name"))
+                continue
+            key = str(key_node.value)
+            if key in entries:
+                first = key_locs[key]
+                message = f"key '{key}' written twice (first at line {first.line})"
+                self.problems.append(RuleProblem(key_loc, message))
+                continue
+            entries[key] = self.build(value_node)
+            key_locs[key] = key_loc
+        return YMap(loc, entries, key_locs)
+
+
+def _syntax_problem(file: str, error: MarkedYAMLError) -> RuleProblem:
+    mark = error.problem_mark or error.context_mark
+    loc = _loc(file, mark) if mark is not None else Loc(file, 1, 1)
+    problem = str(error.problem or error).strip()
+    message = f"YAML syntax error: {problem}"
+    if error.context and error.context_mark is not None:
+        message += f" ({error.context} started at line {error.context_mark.line + 1})"
+    if "\\t" in problem or "\t" in problem:
+        message += "; indent with spaces, not tabs"
+    return RuleProblem(loc, message)
+
+
+def parse(text: str, file: str) -> tuple[YNode | None, list[RuleProblem]]:
+    """The document's root node (None if the file is empty or not YAML) and the problems."""
+    try:
+        root = YAML(typ="rt").compose(text)
+    except MarkedYAMLError as error:
+        return None, [_syntax_problem(file, error)]
+    if root is None:
+        return None, [RuleProblem(Loc(file, 1, 1), "the file is empty")]
+    builder = _Builder(file)
+    return builder.build(root), builder.problems
+
+
+def plain(node: YNode) -> Any:
+    """The node as plain Python data (dates stay text)."""
+    if isinstance(node, YMap):
+        return {key: plain(value) for key, value in node.entries.items()}
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node.items]
+    return node.value
+
+
+def read_date(text: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date, or None if the text is not a real date in that form."""
+    if not DATE_TEXT.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass
+class Reader:
+    """Reads typed values out of nodes, collecting a problem for each wrong one."""
+
+    file: str
+    problems: list[RuleProblem] = field(default_factory=list)
+
+    def add(self, loc: Loc, message: str, suggestion: str | None = None) -> None:
+        self.problems.append(RuleProblem(loc, message, suggestion))
+
+    def mapping(self, node: YNode, what: str) -> YMap | None:
+        if isinstance(node, YMap):
+            return node
+        self.add(node.loc, f"{what} must be a mapping (key: value lines), not {describe(node)}")
+        return None
+
+    def sequence(self, node: YNode, what: str) -> YSeq | None:
+        if isinstance(node, YSeq):
+            return node
+        self.add(node.loc, f"{what} must be a list (lines starting with '- '), not {describe(node)}")
+        return None
+
+    def keys(self, node: YMap, allowed: Sequence[str], required: Sequence[str], what: str) -> None:
+        """Unknown keys (with the allowed ones and a suggestion) and missing required keys."""
+        for key in node.entries:
+            if key not in allowed:
+                message = f"unknown key '{key}' in {what}; allowed: {', '.join(allowed)}"
+                self.add(node.key_locs[key], message, suggest(key, allowed))
+        missing = [key for key in required if key not in node.entries]
+        if missing:
+            names = ", ".join(f"'{key}'" for key in missing)
+            self.add(node.loc, f"{what} lacks required key{'s' * (len(missing) > 1)} {names}")
+
+    def text(self, node: YNode, what: str) -> str | None:
+        if isinstance(node, YScalar) and node.kind in ("str", "timestamp"):
+            if node.value.strip():
+                return str(node.value)
+            self.add(node.loc, f"{what} is empty")
+            return None
+        hint = " (write it in quotes)" if isinstance(node, YScalar) and node.kind != "null" else ""
+        self.add(node.loc, f"{what} must be text, not {describe(node)}{hint}")
+        return None
+
+    def number(self, node: YNode, what: str) -> float | None:
+        if isinstance(node, YScalar) and node.kind in ("int", "float"):
+            return float(node.value)
+        self.add(node.loc, f"{what} must be a number, not {describe(node)}")
+        return None
+
+    def integer(self, node: YNode, what: str) -> int | None:
+        if isinstance(node, YScalar) and node.kind == "int":
+            return int(node.value)
+        self.add(node.loc, f"{what} must be a whole number, not {describe(node)}")
+        return None
+
+    def date(self, node: YNode, what: str) -> dt.date | None:
+        if isinstance(node, YScalar) and node.kind in ("str", "timestamp"):
+            day = read_date(node.text.strip())
+            if day is not None:
+                return day
+            message = f"{what} '{node.text}' is not a real date written YYYY-MM-DD"
+            self.add(node.loc, message)
+            return None
+        self.add(node.loc, f"{what} must be a date written YYYY-MM-DD, not {describe(node)}")
+        return None
+
+    def choice(self, node: YNode, what: str, choices: Sequence[str]) -> str | None:
+        value = self.text(node, what)
+        if value is None or value in choices:
+            return value
+        message = f"{what} '{value}' is not one of {', '.join(choices)}"
+        self.add(node.loc, message, suggest(value, choices))
+        return None
+
+    def text_list(self, node: YNode, what: str) -> list[str] | None:
+        seq = self.sequence(node, what)
+        if seq is None:
+            return None
+        values = [self.text(item, f"each entry of {what}") for item in seq.items]
+        return [value for value in values if value is not None]
