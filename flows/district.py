@@ -30,11 +30,21 @@ def validation_reports(run: pipeline.IngestRun) -> dict[str, Any] | None:
     return run.validation
 
 
+@task(name="apply-rules")
+def apply_rules(run: pipeline.IngestRun, rules_dir: Path | None) -> dict[str, Any]:
+    return pipeline.apply_catalogue(run, rules_dir)
+
+
 @flow(name="huimin-district-run", log_prints=True)
 def district_run(
-    input_dir: Path, output_dir: Path, reports: bool = True, as_of: dt.date | None = None
+    input_dir: Path,
+    output_dir: Path,
+    reports: bool = True,
+    as_of: dt.date | None = None,
+    rules_dir: Path | None = None,
+    rules: bool = True,
 ) -> dict[str, Any]:
-    """Ingest and validate one input folder; returns the run manifest."""
+    """Ingest and validate one input folder, apply the rules; returns the run manifest."""
     day = as_of or dt.date.today()
     run = pipeline.IngestRun(Path(input_dir), Path(output_dir), day)
     discovery = discover(run.input_dir)
@@ -43,6 +53,8 @@ def district_run(
     run.results.extend(pipeline.error_result(e) for e in discovery.errors)
     if reports:
         run.validation = validation_reports(run)
+    if rules:
+        run.rules = apply_rules(run, rules_dir)
     pipeline.write_manifest(run)
     create_markdown_artifact(
         key="huimin-ingest", markdown=pipeline.summary_markdown(run), description="huimin ingest"

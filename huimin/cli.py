@@ -210,8 +210,8 @@ def rules_explain(
 def rules_score(
     output: Annotated[Path, typer.Option("--output", "-o", help="A `huimin run` output folder.")],
     truth: Annotated[Path, typer.Option(help="truth/anomalies.parquet of a synthetic district.")],
-    truth_map: Annotated[Path, typer.Option(help="Rule id → anomaly types.")] = Path(
-        "data/reference/rule-truth-map.yaml"
+    truth_map: Annotated[Path, typer.Option(help="Rule id → anomaly types (file or folder).")] = (
+        Path("data/reference/rule-truth-map")
     ),
     rules: RulesDir = None,
 ) -> None:

@@ -37,6 +37,7 @@ class IngestRun:
     as_of: dt.date
     results: list[DatasetResult] = field(default_factory=list)
     validation: dict[str, Any] | None = None
+    rules: dict[str, Any] | None = None
     seconds: float = 0.0
 
     @property
@@ -58,6 +59,7 @@ class IngestRun:
             "datasets": {r.dataset: asdict(r) for r in self.results},
             "errors": [r.error for r in self.errors],
             "validation": self.validation,
+            "rules": self.rules,
         }
 
 
@@ -148,6 +150,15 @@ def run_ingest(
     input_dir: Path, output: Path, *, reports: bool, as_of: dt.date, console: Console
 ) -> int:
     """The CLI's ingest: progress, manifest, summary, one line per whole-file error."""
+    code, _ = _ingest_with_progress(
+        input_dir, output, reports=reports, as_of=as_of, console=console
+    )
+    return code
+
+
+def _ingest_with_progress(
+    input_dir: Path, output: Path, *, reports: bool, as_of: dt.date, console: Console
+) -> tuple[int, IngestRun | None]:
     try:
         with _progress(console) as progress:
             task = progress.add_task("ingest", total=None)
@@ -161,7 +172,7 @@ def run_ingest(
                 build_reports(run)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        return EXIT_DATA_ERROR
+        return EXIT_DATA_ERROR, None
     manifest = write_manifest(run)
     console.print(summary_table(run))
     for result in run.errors:
@@ -172,7 +183,25 @@ def run_ingest(
         passed = len(run.validation.get("datasets", {})) - len(failed)
         verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
         console.print(f"validation reports ({verdict}): {run.validation.get('index_html')}")
-    return EXIT_DATA_ERROR if run.errors else EXIT_OK
+    return (EXIT_DATA_ERROR if run.errors else EXIT_OK), run
+
+
+def apply_catalogue(run: IngestRun, rules_dir: Path | None) -> dict[str, Any]:
+    """Apply every rule to the staged data of ``run``; write clues; return the summary."""
+    from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
+
+    catalogue = load_catalogue(rules_dir or DEFAULT_RULES)
+    sources = {r.dataset: Path(r.file).name for r in run.results if r.ok}
+    started = time.perf_counter()
+    with as_of_date(run.as_of):
+        result = apply_rules(run.output_dir, catalogue, sources)
+    return {
+        "files": len(catalogue),
+        "rules": len(result.per_rule),
+        "clues": result.clues.height,
+        "seconds": round(time.perf_counter() - started, 2),
+        "per_rule": result.per_rule,
+    }
 
 
 def run_all(
@@ -185,37 +214,25 @@ def run_all(
     console: Console,
 ) -> int:
     """The main job: ingest (with reports), then every rule; clues beside the staged data."""
-    from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
     from huimin.rules.model import RuleFileError
 
     try:
-        catalogue = load_catalogue(rules or DEFAULT_RULES)
+        load_catalogue(rules or DEFAULT_RULES)
     except RuleFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]error:[/red] {problem}", soft_wrap=True, highlight=False)
         return EXIT_DATA_ERROR
-    code = run_ingest(input_dir, output, reports=reports, as_of=as_of, console=console)
-    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
-    sources = {
-        name: Path(entry["file"]).name
-        for name, entry in manifest["datasets"].items()
-        if entry["error"] is None
-    }
-    started = time.perf_counter()
-    with as_of_date(as_of):
-        result = apply_rules(output, catalogue, sources)
-    seconds = time.perf_counter() - started
-    manifest["rules"] = {
-        "files": len(catalogue),
-        "rules": len(result.per_rule),
-        "clues": result.clues.height,
-        "seconds": round(seconds, 2),
-        "per_rule": result.per_rule,
-    }
-    write_text(output / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    code, run = _ingest_with_progress(
+        input_dir, output, reports=reports, as_of=as_of, console=console
+    )
+    if run is None:
+        return code
+    run.rules = apply_catalogue(run, rules)
+    write_manifest(run)
     console.print(
-        f"rules: {len(result.per_rule)} rules gave {result.clues.height:,} clues in {seconds:.1f} s"
-        f": {output / 'clues.xlsx'}"
+        f"rules: {run.rules['rules']} rules gave {run.rules['clues']:,} clues in "
+        f"{run.rules['seconds']:.1f} s: {output / 'clues.xlsx'}"
     )
     return code
 

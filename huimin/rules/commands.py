@@ -43,10 +43,14 @@ def explain(files: list[RuleFile], rule_id: str) -> str:
     used = [p for p in rule_file.parameters.values() if f"param.{p.name}" in repr(rule.spec)]
     for parameter in used:
         lines += ["", f"  param.{parameter.name}: {parameter.title} ({parameter.unit})"]
-        for value, first, last in sorted(effective_ranges(parameter), key=lambda r: (str(r[0].zone), r[1])):
+        for value, first, last in sorted(
+            effective_ranges(parameter), key=lambda r: (str(r[0].zone), r[1])
+        ):
             zone = f" [{value.zone}]" if value.zone else ""
             until = last.isoformat() if last else "on"
-            lines.append(f"    {first} – {until}{zone}: {value.value:g} ({value.status}; {value.source})")
+            lines.append(
+                f"    {first} – {until}{zone}: {value.value:g} ({value.status}; {value.source})"
+            )
     ctx = RuleContext({}, rule_file, roster_frame(rule_file, {}))
     plan = EXECUTORS[rule.kind](rule, ctx).explain()
     lines += ["", "  polars plan:", *[f"    {line}" for line in plan.splitlines()]]

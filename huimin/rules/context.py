@@ -77,7 +77,11 @@ def period_columns(model: type[ContractModel]) -> list[pl.Expr]:
         autumn = pl.col("term").str.contains("秋")
         start = pl.when(autumn).then(pl.date(year, 9, 1)).otherwise(pl.date(year, 2, 1))
         end = pl.when(autumn).then(pl.date(year + 1, 1, 31)).otherwise(pl.date(year, 7, 31))
-        return [pl.col("term").alias("period"), start.alias("period_start"), end.alias("period_end")]
+        return [
+            pl.col("term").alias("period"),
+            start.alias("period_start"),
+            end.alias("period_end"),
+        ]
     return [
         pl.lit(None, pl.String).alias("period"),
         pl.lit(None, pl.Date).alias("period_start"),
@@ -143,13 +147,16 @@ def condition_schema(
     parameters: list[str],
     other: str | None = None,
     household: bool = False,
+    via: str | None = None,
 ) -> pl.Schema:
-    """The columns a condition may use: the roster row, ``param``, the other dataset, member."""
+    """The columns a condition may use: the roster row, ``param``, the other dataset (and the
+    ``via`` dataset), and ``member`` for household rules."""
     schema = dict(dataset_schema(policy))
     if parameters:
         schema["param"] = pl.Struct({name: pl.Float64() for name in parameters})
-    if other is not None:
-        schema[other] = pl.Struct(dict(dataset_schema(other)))
+    for name in (via, other):
+        if name is not None:
+            schema[name] = pl.Struct(dict(dataset_schema(name)))
     if household:
         schema["member"] = pl.Struct(MEMBER_FIELDS)
     return pl.Schema(schema)

@@ -1,7 +1,8 @@
 """Measure clues against a synthetic district's truth: recall and precision per anomaly type.
 
 A clue and a planted anomaly meet on (roster, subject, period). Which rules look for which
-anomaly type is written in ``data/reference/rule-truth-map.yaml`` (rule id → anomaly types).
+anomaly type is written in ``data/reference/rule-truth-map/<policy>.yaml`` (rule id → the
+synthetic district's anomaly types it should find; see docs/synthetic-district.md).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ KEY = ["dataset", "subject", "period"]
 
 def load_truth_map(path: Path) -> dict[str, list[str]]:
     loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(rule): [str(t) for t in (types if isinstance(types, list) else [types])]
-            for rule, types in loaded.items()}
+    return {
+        str(rule): [str(t) for t in (types if isinstance(types, list) else [types])]
+        for rule, types in loaded.items()
+    }
 
 
 def score(
@@ -31,8 +34,9 @@ def score(
     """One row per anomaly type: planted keys, found, recall, clues, true clues, precision."""
     policy_of = {rule.id: rf.policy for rf in rule_files for rule in rf.rules}
     pairs = [(rule, t) for rule, types in truth_map.items() for t in types]
-    mapping = pl.DataFrame(pairs, schema={"rule_id": pl.String, "anomaly_type": pl.String},
-                           orient="row")
+    mapping = pl.DataFrame(
+        pairs, schema={"rule_id": pl.String, "anomaly_type": pl.String}, orient="row"
+    )
     clue_keys = (
         clues.select(
             "rule_id",
@@ -50,22 +54,26 @@ def score(
         .with_columns(pl.col("period").cast(pl.String))
         .unique()
     )
-    types = sorted(set(planted.get_column("anomaly_type")) | set(mapping.get_column("anomaly_type")))
+    types = sorted(
+        set(planted.get_column("anomaly_type")) | set(mapping.get_column("anomaly_type"))
+    )
     rows = []
     for anomaly in types:
         want = planted.filter(pl.col("anomaly_type") == anomaly).select(KEY)
         got = clue_keys.filter(pl.col("anomaly_type") == anomaly).select(KEY)
         found = want.join(got, on=KEY, how="semi").height
         true_clues = got.join(want, on=KEY, how="semi").height
-        rows.append({
-            "anomaly_type": anomaly,
-            "planted": want.height,
-            "found": found,
-            "recall": found / want.height if want.height else None,
-            "clues": got.height,
-            "true_clues": true_clues,
-            "precision": true_clues / got.height if got.height else None,
-        })
+        rows.append(
+            {
+                "anomaly_type": anomaly,
+                "planted": want.height,
+                "found": found,
+                "recall": found / want.height if want.height else None,
+                "clues": got.height,
+                "true_clues": true_clues,
+                "precision": true_clues / got.height if got.height else None,
+            }
+        )
     return pl.DataFrame(rows)
 
 

@@ -62,23 +62,34 @@ def given_frame(dataset: str, rows: list[dict[str, Any]]) -> pl.LazyFrame:
         schema={s.name: pl.String for s in specs},
     )
     typed = raw.select(parsing.parse(s.kind, pl.col(s.name)).alias(s.name) for s in specs)
-    return typed.with_columns(pl.int_range(1, typed.height + 1, dtype=pl.Int64).alias("_source_row")).lazy()
+    return typed.with_columns(
+        pl.int_range(1, typed.height + 1, dtype=pl.Int64).alias("_source_row")
+    ).lazy()
 
 
 def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOutcome:
     staged = {name: given_frame(name, rows) for name, rows in example.given.items()}
-    alone = RuleFile(rule_file.path, rule_file.policy, rule_file.project, rule_file.department,
-                     rule_file.parameters, (rule,))
+    alone = RuleFile(
+        rule_file.path,
+        rule_file.policy,
+        rule_file.project,
+        rule_file.department,
+        rule_file.parameters,
+        (rule,),
+    )
     with as_of_date(example.as_of):
         result: RuleRun = run_rules([alone], staged)
-    got = frozenset(
-        (str(s), str(p)) for s, p in result.clues.select("subject", "period").rows()
-    )
+    got = frozenset((str(s), str(p)) for s, p in result.clues.select("subject", "period").rows())
     expected = frozenset((str(e["subject"]), str(e["period"])) for e in example.expect)
     amounts_ok = True
-    wanted = {(str(e["subject"]), str(e["period"])): e["amount"] for e in example.expect if "amount" in e}
+    wanted = {
+        (str(e["subject"]), str(e["period"])): e["amount"] for e in example.expect if "amount" in e
+    }
     if wanted:
-        actual = {(str(s), str(p)): a for s, p, a in result.clues.select("subject", "period", "amount").rows()}
+        actual = {
+            (str(s), str(p)): a
+            for s, p, a in result.clues.select("subject", "period", "amount").rows()
+        }
         amounts_ok = all(
             actual.get(key) is not None and abs(float(actual[key]) - float(v)) < 0.005
             for key, v in wanted.items()

@@ -57,7 +57,9 @@ def _evidence(rule: Rule, extra: list[pl.Expr] | None = None) -> pl.Expr:
 def _as_struct(frame: pl.LazyFrame, name: str, key: str) -> pl.LazyFrame:
     """The dataset's rows as one struct column named after it, beside its join key."""
     columns = frame.collect_schema().names()
-    return frame.select(pl.col(key).alias("__key__"), pl.struct(columns).alias(name))
+    return frame.select(
+        pl.col(key).cast(pl.String).alias("__key__"), pl.struct(columns).alias(name)
+    ).filter(pl.col("__key__").is_not_null())
 
 
 def _join_key(dataset: str) -> str:
@@ -108,12 +110,21 @@ def household_members(ctx: RuleContext) -> pl.LazyFrame:
 
 def _matches(rule: Rule, ctx: RuleContext, other: str) -> pl.LazyFrame:
     """Roster rows (expanded to members for household scope) joined with ``other``'s rows
-    and filtered by the condition."""
+    (through ``via`` first, if given) and filtered by the condition."""
     household = rule.spec.get("scope") == "household"
     rows = household_members(ctx) if household else ctx.roster
     person = pl.col(MEMBER).struct.field("id_number") if household else pl.col("subject")
-    target = _as_struct(ctx.dataset(other), other, _join_key(other))
-    joined = rows.with_columns(person.alias("__key__")).join(target, on="__key__", how="inner")
+    key = _sql(str(rule.spec["key"])) if rule.spec.get("key") else person
+    rows = rows.with_columns(key.cast(pl.String).alias("__key__"))
+    via = rule.spec.get("via")
+    if via:
+        via_frame = _as_struct(ctx.dataset(str(via)), str(via), str(rule.spec["via_key"]))
+        rows = rows.join(via_frame, on="__key__", how="inner").with_columns(
+            pl.col(str(via)).struct.field(_join_key(str(via))).alias("__key__")
+        )
+    target_key = str(rule.spec.get("registry_key") or _join_key(other))
+    target = _as_struct(ctx.dataset(other), other, target_key)
+    joined = rows.join(target, on="__key__", how="inner")
     condition = rule.spec.get("condition")
     if condition:
         joined = joined.filter(_sql(str(condition)))
@@ -140,7 +151,8 @@ def run_registry_match(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
     order = [pl.col(other).struct.field(ROW).alias("__other_row__")]
     hits = hits.with_columns(order)
     first = _first_per_row(hits, ["__other_row__"])
-    return first.drop("__other_row__", "__key__", other, "matches", strict=False)
+    via = str(rule.spec.get("via") or "")
+    return first.drop("__other_row__", "__key__", other, via, "matches", strict=False)
 
 
 def run_required_presence(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:

@@ -2,7 +2,10 @@
 executor (in :mod:`huimin.rules.executors`) that turns a rule into a polars plan.
 
 Keys marked ``sql`` are SQL expressions checked at load time against the columns of
-:func:`huimin.rules.context.condition_schema`; ``dataset`` keys name a dataset of the contract.
+:func:`huimin.rules.context.condition_schema`; ``dataset`` keys name a dataset of the contract;
+``column`` keys name a column of the dataset they refer to (``registry_key`` of the other
+dataset, ``via_key`` of ``via``). A ``via`` dataset is visible to conditions as
+``<via>.<column>`` like the other dataset.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-KeyType = Literal["sql", "sql_list", "dataset", "roster", "scope", "int", "str_list"]
+KeyType = Literal["sql", "sql_list", "dataset", "roster", "scope", "int", "str_list", "column"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,19 @@ SCOPE = KeySpec(
     "person",
 )
 
+JOIN_KEYS = {
+    "key": KeySpec(
+        "sql", False, "what of the roster row to look up (default: the person's ID number)", None
+    ),
+    "registry_key": KeySpec(
+        "column", False, "the column of the other dataset it must equal (default: its ID)", None
+    ),
+    "via": KeySpec(
+        "dataset", False, "look up `key` here first, then its ID number in the other dataset", None
+    ),
+    "via_key": KeySpec("column", False, "the column of `via` that `key` must equal", None),
+}
+
 KINDS: dict[str, KindSpec] = {
     spec.name: spec
     for spec in [
@@ -58,6 +74,7 @@ KINDS: dict[str, KindSpec] = {
                 "at_least": KeySpec(
                     "int", False, "how many counting rows make a clue (e.g. 2 homes)", 1
                 ),
+                **JOIN_KEYS,
             },
             other_key="registry",
         ),
@@ -69,6 +86,7 @@ KINDS: dict[str, KindSpec] = {
                 "dataset": KeySpec("dataset", True, "where the person must appear"),
                 "scope": SCOPE,
                 "condition": KeySpec("sql", False, "when a row of that dataset counts"),
+                **JOIN_KEYS,
             },
             other_key="dataset",
         ),

@@ -1,10 +1,12 @@
-"""YAML with locations: every value of a rule file with the line and column it was written at.
+"""Values of a rule file with their locations: YAML nodes, typed readers and SQL checks.
 
 The file is *composed* (not constructed) with ruamel.yaml, so nothing is lost or guessed: each
 scalar keeps its resolved YAML type and its text, dates stay text until the loader reads them
 (a wrong date such as ``2023-02-30`` is then reported where it was written), and a key written
 twice is reported with both places instead of aborting the load. :class:`Reader` collects
-problems while reading typed values (text, number, date, choice ...) out of the nodes.
+problems while reading typed values (text, number, date, choice ...) out of the nodes, and
+:class:`SqlChecker` resolves SQL expressions against the columns a rule may use
+(:func:`huimin.rules.context.condition_schema`), naming the closest column of an unknown one.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, StreamMark
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from huimin.rules.context import condition_schema
 from huimin.rules.model import Loc, RuleProblem
+from schemas import DATASETS
 
 _TAG = "tag:yaml.org,2002:"
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -200,7 +205,9 @@ class Reader:
     def sequence(self, node: YNode, what: str) -> YSeq | None:
         if isinstance(node, YSeq):
             return node
-        self.add(node.loc, f"{what} must be a list (lines starting with '- '), not {describe(node)}")
+        self.add(
+            node.loc, f"{what} must be a list (lines starting with '- '), not {describe(node)}"
+        )
         return None
 
     def keys(self, node: YMap, allowed: Sequence[str], required: Sequence[str], what: str) -> None:
@@ -261,3 +268,166 @@ class Reader:
             return None
         values = [self.text(item, f"each entry of {what}") for item in seq.items]
         return [value for value in values if value is not None]
+
+
+# ---------------------------------------------------------------- SQL values
+
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_DOTTED = re.compile(r'"?([A-Za-z_]\w*)"?\s*\.\s*"?([A-Za-z_]\w*)"?')
+_PARAM = re.compile(r'\bparam"?\s*\.\s*"?([A-Za-z_]\w*)')
+_MISSING_COLUMN = re.compile(r'unable to find column "([^"]+)"')
+SchemaKey = tuple[str, tuple[str, ...], str | None, bool]
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _dotted(text: str) -> list[tuple[str, str]]:
+    """``struct.field`` references of an SQL text (string literals left out)."""
+    return list(dict.fromkeys(_DOTTED.findall(_STRING_LITERAL.sub("''", text))))
+
+
+def params_used(texts: Iterable[str]) -> list[str]:
+    """The parameters (``param.<name>``) SQL texts use, in order of first use."""
+    found = (m for text in texts for m in _PARAM.findall(_STRING_LITERAL.sub("''", text)))
+    return list(dict.fromkeys(found))
+
+
+def _struct_fields(schema: pl.Schema) -> dict[str, list[str]]:
+    return {
+        name: [f.name for f in dtype.fields]
+        for name, dtype in schema.items()
+        if isinstance(dtype, pl.Struct)
+    }
+
+
+def _unknown_field(root: str, name: str, fields: list[str]) -> tuple[str, str | None]:
+    if root == "param":
+        return f"undefined parameter '{name}'", suggest(name, fields)
+    best = suggest(name, fields)
+    return f"unknown column '{root}.{name}'", f"{root}.{best}" if best else None
+
+
+def _unknown_root(root: str, fields: list[str], schema: pl.Schema) -> list[tuple[str, str | None]]:
+    structs = _struct_fields(schema)
+    if root == "param":
+        return [
+            (f"undefined parameter '{f}' (the file defines no parameters)", None) for f in fields
+        ]
+    if root == "member" and fields:
+        message = "member.<column> exists only for household rules (scope: household)"
+        return [(f"unknown column 'member.{f}': {message}", None) for f in fields]
+    if fields:
+        out: list[tuple[str, str | None]] = []
+        for name in fields:
+            message = f"unknown column '{root}.{name}'"
+            if root in DATASETS:
+                message += f": this rule sees no dataset '{root}' (only its own roster"
+                message += ", and the dataset named by registry/dataset/roster)"
+            best = suggest(root, structs)
+            hint = suggest(name, structs[best]) if best else None
+            out.append((message, f"{best}.{hint or name}" if best else None))
+        return out
+    plain_columns = [name for name in schema if name not in structs]
+    best = suggest(root, plain_columns)
+    if best is None:
+        qualified = {f"{s}.{f}": f for s, names in structs.items() for f in names}
+        match = suggest(root, qualified.values())
+        best = next((q for q, f in qualified.items() if f == match), None)
+    return [(f"unknown column '{root}'", best)]
+
+
+def unknown_columns(text: str, expr: pl.Expr, schema: pl.Schema) -> list[tuple[str, str | None]]:
+    """Every column, struct field or parameter an expression uses that the schema lacks."""
+    refs = _dotted(text)
+    structs = _struct_fields(schema)
+    problems: list[tuple[str, str | None]] = []
+    for root in dict.fromkeys(expr.meta.root_names()):
+        if root not in schema:
+            fields = [name for first, name in refs if first == root]
+            problems.extend(_unknown_root(root, fields, schema))
+    for root, name in refs:
+        if root in structs and name not in structs[root]:
+            problems.append(_unknown_field(root, name, structs[root]))
+    return problems
+
+
+def _resolve_error(error: pl.exceptions.PolarsError) -> str:
+    found = _MISSING_COLUMN.search(str(error))
+    if found:
+        return f"unknown column '{found.group(1)}'"
+    if isinstance(error, pl.exceptions.StructFieldNotFoundError):
+        return f"unknown column '{_first_line(error)}'"
+    message = f"SQL cannot be evaluated: {_first_line(error)}"
+    if "compare" in message and "string" in message:
+        message += " (write a date as DATE '2023-01-01')"
+    return message
+
+
+class SqlChecker:
+    """Parses SQL texts and resolves them against the columns a rule may use."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self._frames: dict[SchemaKey, pl.LazyFrame] = {}
+
+    def _frame(self, key: SchemaKey) -> pl.LazyFrame:
+        if key not in self._frames:
+            policy, params, other, household = key
+            schema = condition_schema(policy, list(params), other, household)
+            self._frames[key] = pl.DataFrame(schema=schema).lazy()
+        return self._frames[key]
+
+    def problems(self, text: str, key: SchemaKey, boolean: bool) -> list[tuple[str, str | None]]:
+        """What is wrong with one SQL text (empty if nothing)."""
+        if not text.strip():
+            return [("SQL is empty", None)]
+        try:
+            expr = pl.sql_expr(text)
+        except (pl.exceptions.PolarsError, ValueError, TypeError) as error:
+            return [(f"SQL does not parse: {_first_line(error)}", None)]
+        frame = self._frame(key)
+        unknown = unknown_columns(text, expr, frame.collect_schema())
+        if unknown:
+            return unknown
+        try:
+            result = frame.select(expr).collect_schema()
+        except pl.exceptions.PolarsError as error:
+            return [(_resolve_error(error), None)]
+        dtype = next(iter(result.values()))
+        if boolean and dtype != pl.Boolean:
+            message = f"a condition must be true or false for each row, but this gives {dtype}"
+            return [(message + " values (compare it, e.g. amount > param.standard)", None)]
+        return []
+
+    def check(
+        self,
+        text: str,
+        loc: Loc,
+        policy: str,
+        parameters: Sequence[str] = (),
+        other: str | None = None,
+        household: bool = False,
+        *,
+        what: str = "SQL",
+        boolean: bool = False,
+    ) -> bool:
+        """Report the problems of ``text`` at ``loc``; True if there were none."""
+        key = (policy, tuple(parameters), other, household)
+        found = self.problems(text, key, boolean)
+        for message, hint in found:
+            self.reader.add(loc, f"{what}: {message}", hint)
+        return not found
+
+    def check_across(
+        self, text: str, loc: Loc, rosters: Sequence[str], parameters: Sequence[str], what: str
+    ) -> None:
+        """``text`` must also resolve over each roster pooled in by ``across``."""
+        for roster in rosters:
+            for message, hint in self.problems(
+                text, (roster, tuple(parameters), None, False), False
+            ):
+                self.reader.add(
+                    loc, f"{what}: {message} in roster '{roster}' (pooled by across)", hint
+                )

@@ -1,0 +1,603 @@
+"""Load rule files (``rules/<policy>.yaml``) strictly, reporting every problem at once.
+
+Each problem is a :class:`~huimin.rules.model.RuleProblem` located ``file:line:column`` where
+the offending value (or the mapping lacking a key) was written. SQL is parsed with
+``pl.sql_expr`` and resolved against :func:`huimin.rules.context.condition_schema`, so an
+unknown column is reported with the closest existing one. ``docs/writing-rules.md`` describes
+the format for the policy officers who write these files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, cast
+
+import polars as pl
+
+from huimin.rules import context
+from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec
+from huimin.rules.model import (
+    Example,
+    Loc,
+    Parameter,
+    ParamValue,
+    Rule,
+    RuleFile,
+    RuleFileError,
+    RuleProblem,
+    Severity,
+    ValueStatus,
+)
+from huimin.rules.params import effective_ranges
+from huimin.rules.yamlsrc import (
+    Reader,
+    SqlChecker,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    params_used,
+    parse,
+    suggest,
+)
+from schemas import DATASETS, ROSTERS, FieldSpec
+
+ROSTER_NAMES = tuple(model.__dataset__ for model in ROSTERS)
+ROOT_KEYS = ("policy", "project", "department", "parameters", "rules")
+ROOT_REQUIRED = ("policy", "project", "department", "rules")
+PARAM_KEYS = ("title", "unit", "reference", "zone_by", "values")
+PARAM_REQUIRED = ("title", "unit", "reference", "values")
+VALUE_KEYS = ("value", "start", "end", "zone", "status", "source", "note")
+VALUE_REQUIRED = ("value", "start", "status", "source")
+STATUSES = ("published", "example", "assumed")
+SCOPES = ("person", "household")
+RULE_REQUIRED = ("id", "title", "description", "severity", "reference", "kind", "examples")
+EXAMPLE_KEYS = ("name", "as_of", "given", "expect")
+EXPECT_KEYS = ("subject", "period", "amount")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+ALL_KIND_KEYS = tuple(dict.fromkeys(key for spec in KINDS.values() for key in spec.keys))
+TEXT_KINDS = ("id_number", "text", "enum", "month")
+
+
+def rule_files(folder: Path = Path("rules")) -> list[Path]:
+    """The rule files of a folder, sorted."""
+    return sorted(folder.glob("*.yaml"))
+
+
+def load_rule_file(path: Path) -> RuleFile:
+    """One rule file; raises :class:`RuleFileError` with every problem of the file."""
+    loaded, problems = _load(path)
+    if problems or loaded is None:
+        raise RuleFileError(sort_problems(problems))
+    return loaded
+
+
+def load_rules(paths: Iterable[Path]) -> list[RuleFile]:
+    """Every file, checked on its own and together (rule ids are unique across files)."""
+    files: list[RuleFile] = []
+    problems: list[RuleProblem] = []
+    seen_ids: dict[str, Loc] = {}
+    seen_policies: dict[str, str] = {}
+    for path in paths:
+        loader = _FileLoader(path)
+        loaded = loader.run()
+        problems.extend(loader.reader.problems)
+        for rule_id, loc in loader.rule_ids:
+            if rule_id in seen_ids and seen_ids[rule_id].file != loc.file:
+                message = f"duplicate rule id '{rule_id}' (first defined at {seen_ids[rule_id]})"
+                problems.append(RuleProblem(loc, message))
+            seen_ids.setdefault(rule_id, loc)
+        if loaded is not None:
+            if loaded.policy in seen_policies:
+                message = f"a second file for policy '{loaded.policy}' (first: "
+                message += f"{seen_policies[loaded.policy]})"
+                problems.append(RuleProblem(Loc(loaded.path, 1, 1), message))
+            seen_policies.setdefault(loaded.policy, loaded.path)
+            files.append(loaded)
+    if problems:
+        raise RuleFileError(sort_problems(problems))
+    return files
+
+
+def sort_problems(problems: Iterable[RuleProblem]) -> list[RuleProblem]:
+    return sorted(problems, key=lambda p: (p.loc.file, p.loc.line, p.loc.column, p.message))
+
+
+def format_problems(problems: Iterable[RuleProblem]) -> str:
+    """One problem a line, ``file:line:column: message``, sorted by place."""
+    return "\n".join(str(problem) for problem in sort_problems(problems))
+
+
+def _load(path: Path) -> tuple[RuleFile | None, list[RuleProblem]]:
+    loader = _FileLoader(path)
+    loaded = loader.run()
+    return loaded, loader.reader.problems
+
+
+class _FileLoader:
+    """Reads one file; problems go to ``reader.problems``, rule ids to ``rule_ids``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = path.as_posix()
+        self.reader = Reader(self.file)
+        self.policy: str | None = None
+        self.parameters: dict[str, Parameter] = {}
+        self.rule_ids: list[tuple[str, Loc]] = []
+        self.sql = SqlChecker(self.reader)
+
+    def run(self) -> RuleFile | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            self.reader.add(Loc(self.file, 1, 1), f"cannot read the file: {error}")
+            return None
+        root, problems = parse(text, self.file)
+        self.reader.problems.extend(problems)
+        if root is None:
+            return None
+        return self._file(root)
+
+    def _file(self, root: YNode) -> RuleFile | None:
+        r = self.reader
+        top = r.mapping(root, "a rule file")
+        if top is None:
+            return None
+        r.keys(top, ROOT_KEYS, ROOT_REQUIRED, "the rule file")
+        e = top.entries
+        self.policy = self._policy(e["policy"]) if "policy" in e else None
+        project = self._header(e.get("project"), "project", "__roster_project__")
+        department = self._header(e.get("department"), "department", "__roster_department__")
+        if "parameters" in e:
+            self.parameters = self._parameters(e["parameters"])
+        rules = self._rules(e["rules"]) if "rules" in e else []
+        return RuleFile(
+            self.file, self.policy or "", project, department, self.parameters, tuple(rules)
+        )
+
+    # ---------------------------------------------------------------- header
+
+    def _policy(self, node: YNode) -> str | None:
+        r = self.reader
+        name = r.text(node, "policy")
+        if name is None:
+            return None
+        if name not in DATASETS:
+            message = f"unknown dataset '{name}': policy must name a roster"
+            r.add(node.loc, message, suggest(name, ROSTER_NAMES))
+            return None
+        if name not in ROSTER_NAMES:
+            family = DATASETS[name].__family__
+            message = f"'{name}' is a {family}, not a roster: policy must name a roster"
+            r.add(node.loc, message, suggest(self.path.stem, ROSTER_NAMES))
+            return None
+        if name != self.path.stem:
+            message = f"policy '{name}' differs from the file name {self.path.name}: "
+            message += f"the file must be named {name}.yaml"
+            r.add(node.loc, message, self.path.stem if self.path.stem in ROSTER_NAMES else None)
+        return name
+
+    def _header(self, node: YNode | None, key: str, attr: str) -> str:
+        value = self.reader.text(node, key) if node is not None else None
+        if value is None or node is None or self.policy is None:
+            return value or ""
+        expected = getattr(DATASETS[self.policy], attr)
+        if expected and value != expected:
+            message = f"{key} '{value}' differs from the appendix table's for {self.policy}"
+            self.reader.add(node.loc, message, expected)
+        return value
+
+    # ---------------------------------------------------------------- parameters
+
+    def _parameters(self, node: YNode) -> dict[str, Parameter]:
+        r = self.reader
+        block = r.mapping(node, "parameters")
+        if block is None:
+            return {}
+        out: dict[str, Parameter] = {}
+        for name, param_node in block.entries.items():
+            if not NAME.match(name):
+                message = f"parameter name '{name}' must be lower-case letters, digits and _, "
+                r.add(block.key_locs[name], message + "starting with a letter")
+            param = self._parameter(name, param_node)
+            if param is not None:
+                out[name] = param
+        return out
+
+    def _parameter(self, name: str, node: YNode) -> Parameter | None:
+        r = self.reader
+        what = f"parameter '{name}'"
+        block = r.mapping(node, what)
+        if block is None:
+            return None
+        r.keys(block, PARAM_KEYS, PARAM_REQUIRED, what)
+        e = block.entries
+        texts = {
+            k: r.text(e[k], f"{k} of {what}") for k in ("title", "unit", "reference") if k in e
+        }
+        zone_by = r.text(e["zone_by"], f"zone_by of {what}") if "zone_by" in e else None
+        if zone_by is not None and self.policy is not None:
+            self.sql.check(zone_by, e["zone_by"].loc, self.policy, what="zone_by")
+        values = self._values(what, e["values"], "zone_by" in e) if "values" in e else []
+        _check_overlaps(r, what, values)
+        return Parameter(
+            name,
+            texts.get("title") or "",
+            texts.get("unit") or "",
+            texts.get("reference") or "",
+            zone_by,
+            tuple(values),
+            block.loc,
+        )
+
+    def _values(self, what: str, node: YNode, zoned: bool) -> list[ParamValue]:
+        seq = self.reader.sequence(node, f"values of {what}")
+        if seq is None:
+            return []
+        if not seq.items:
+            self.reader.add(seq.loc, f"{what} has no values")
+        values = [self._value(what, item, zoned) for item in seq.items]
+        return [value for value in values if value is not None]
+
+    def _value(self, what: str, node: YNode, zoned: bool) -> ParamValue | None:
+        r = self.reader
+        block = r.mapping(node, f"a value of {what}")
+        if block is None:
+            return None
+        r.keys(block, VALUE_KEYS, VALUE_REQUIRED, f"a value of {what}")
+        e = block.entries
+        value = r.number(e["value"], "value") if "value" in e else None
+        start = r.date(e["start"], "start") if "start" in e else None
+        end = r.date(e["end"], "end") if "end" in e else None
+        if start is not None and end is not None and end < start:
+            r.add(e["end"].loc, f"end {end} is before start {start}")
+        zone = self._zone(block, what, zoned)
+        status = r.choice(e["status"], "status", STATUSES) if "status" in e else None
+        source = r.text(e["source"], "source") if "source" in e else None
+        note = r.text(e["note"], "note") if "note" in e else ""
+        if value is None or start is None or status is None or source is None:
+            return None
+        return ParamValue(
+            value, start, end, zone, cast(ValueStatus, status), source, note or "", block.loc
+        )
+
+    def _zone(self, block: YMap, what: str, zoned: bool) -> str | None:
+        node = block.entries.get("zone")
+        if node is None:
+            if zoned:
+                self.reader.add(block.loc, f"{what} has zone_by, so each value needs a zone")
+            return None
+        if not zoned:
+            message = f"zone given but {what} has no zone_by (add zone_by or remove the zone)"
+            self.reader.add(block.key_locs["zone"], message)
+            return None
+        if isinstance(node, YScalar) and node.kind == "int":
+            return node.text
+        return self.reader.text(node, "zone")
+
+    # ---------------------------------------------------------------- rules
+
+    def _rules(self, node: YNode) -> list[Rule]:
+        seq = self.reader.sequence(node, "rules")
+        if seq is None:
+            return []
+        rules = [self._rule(item) for item in seq.items]
+        first: dict[str, Loc] = {}
+        for rule_id, loc in self.rule_ids:
+            if rule_id in first:
+                message = f"duplicate rule id '{rule_id}' (first defined at {first[rule_id]})"
+                self.reader.add(loc, message)
+            first.setdefault(rule_id, loc)
+        return [rule for rule in rules if rule is not None]
+
+    def _rule(self, node: YNode) -> Rule | None:
+        r = self.reader
+        block = r.mapping(node, "a rule")
+        if block is None:
+            return None
+        e = block.entries
+        kind = r.choice(e["kind"], "kind", tuple(KINDS)) if "kind" in e else None
+        rule_id = self._rule_id(e["id"]) if "id" in e else None
+        what = f"rule '{rule_id}'" if rule_id else "the rule"
+        own = KINDS[kind].keys if kind else {}
+        allowed = (*COMMON_KEYS, *(own if kind else ALL_KIND_KEYS))
+        required = (*RULE_REQUIRED, *(k for k, spec in own.items() if spec.required))
+        r.keys(block, allowed, required, what)
+        texts = {k: r.text(e[k], k) for k in ("title", "description", "reference") if k in e}
+        severity = r.choice(e["severity"], "severity", SEVERITIES) if "severity" in e else None
+        spec, locs = self._spec(block, kind)
+        evidence = r.text_list(e["evidence"], "evidence") if "evidence" in e else []
+        self._check_rule_sql(kind, spec, locs, evidence or [], e.get("evidence"))
+        used = params_used([*_sql_texts(kind, spec), *(evidence or [])])
+        examples = self._examples(e["examples"], used) if "examples" in e else []
+        if None in (rule_id, kind, severity) or len(texts) < 3 or None in texts.values():
+            return None
+        return Rule(
+            cast(str, rule_id),
+            texts["title"] or "",
+            texts["description"] or "",
+            cast(Severity, severity),
+            texts["reference"] or "",
+            cast(str, kind),
+            spec,
+            tuple(evidence or []),
+            tuple(examples),
+            block.loc,
+            locs,
+        )
+
+    def _rule_id(self, node: YNode) -> str | None:
+        rule_id = self.reader.text(node, "id")
+        if rule_id is None:
+            return None
+        if not RULE_ID.match(rule_id):
+            message = f"rule id '{rule_id}' must look like {self.policy or 'policy'}.what_it_finds"
+            self.reader.add(node.loc, message + " (lower-case letters, digits, _ and dots)")
+            return None
+        self.rule_ids.append((rule_id, node.loc))
+        return rule_id
+
+    def _spec(self, block: YMap, kind: str | None) -> tuple[dict[str, Any], dict[str, Loc]]:
+        """The kind's keys (defaults filled in) and where each key's value was written."""
+        locs = {key: value.loc for key, value in block.entries.items()}
+        spec: dict[str, Any] = {}
+        if kind is None:
+            return spec, locs
+        for key, key_spec in KINDS[kind].keys.items():
+            node = block.entries.get(key)
+            spec[key] = self._key_value(node, key, key_spec) if node is not None else None
+            if node is None and key_spec.default is not None:
+                spec[key] = key_spec.default
+                locs[key] = block.loc
+        for key, value in spec.items():
+            if isinstance(value, str) and key not in block.entries:
+                spec[key] = value.replace("{roster}", str(spec.get("roster")))
+        return spec, locs
+
+    def _key_value(self, node: YNode, key: str, key_spec: KeySpec) -> Any:
+        r = self.reader
+        kind = key_spec.type
+        if kind == "sql":
+            return r.text(node, key)
+        if kind == "sql_list":
+            return r.text_list(node, key)
+        if kind == "int":
+            number = r.integer(node, key)
+            if number is not None and number < 1:
+                r.add(node.loc, f"{key} must be at least 1")
+            return number
+        if kind == "scope":
+            return r.choice(node, key, SCOPES)
+        if kind == "str_list":
+            names = r.text_list(node, key)
+            return [name for name in names or [] if self._dataset(node, name, key, True)]
+        name = r.text(node, key)
+        return name if name and self._dataset(node, name, key, kind == "roster") else None
+
+    def _dataset(self, node: YNode, name: str, key: str, roster: bool) -> bool:
+        allowed = ROSTER_NAMES if roster else tuple(DATASETS)
+        if name in allowed:
+            return True
+        what = "roster" if roster else "dataset"
+        if name in DATASETS:
+            message = f"{key}: '{name}' is a {DATASETS[name].__family__}, not a roster"
+        else:
+            message = f"{key}: unknown {what} '{name}'"
+        self.reader.add(node.loc, message, suggest(name, allowed))
+        return False
+
+    def _check_rule_sql(
+        self,
+        kind: str | None,
+        spec: dict[str, Any],
+        locs: dict[str, Loc],
+        evidence: list[str],
+        evidence_node: YNode | None,
+    ) -> None:
+        if kind is None or self.policy is None:
+            return
+        kind_spec = KINDS[kind]
+        other = kind_spec.other_dataset(spec)
+        if kind_spec.other_key and other is None:
+            return  # the other dataset is unknown: reported already
+        household = spec.get("scope") == "household"
+        args = (self.policy, list(self.parameters), other, household)
+        across = [name for name in spec.get("across") or [] if name != self.policy]
+        for key, key_spec in kind_spec.keys.items():
+            texts = [spec[key]] if key_spec.type == "sql" else spec[key] or []
+            if key_spec.type in ("sql", "sql_list") and spec.get(key) is not None:
+                for text in texts:
+                    self.sql.check(text, locs[key], *args, what=key, boolean=key == "condition")
+                    self.sql.check_across(text, locs[key], across, list(self.parameters), key)
+        items = evidence_node.items if isinstance(evidence_node, YSeq) else ()
+        for text, item in zip(evidence, items, strict=False):
+            self.sql.check(text, item.loc, *args, what="evidence")
+
+    # ---------------------------------------------------------------- examples
+
+    def _examples(self, node: YNode, used: list[str]) -> list[Example]:
+        seq = self.reader.sequence(node, "examples")
+        if seq is None:
+            return []
+        if not seq.items:
+            self.reader.add(seq.loc, "a rule needs at least one example")
+        examples = [self._example(item, used) for item in seq.items]
+        return [example for example in examples if example is not None]
+
+    def _example(self, node: YNode, used: list[str]) -> Example | None:
+        r = self.reader
+        block = r.mapping(node, "an example")
+        if block is None:
+            return None
+        r.keys(block, EXAMPLE_KEYS, EXAMPLE_KEYS, "the example")
+        e = block.entries
+        name = r.text(e["name"], "name of the example") if "name" in e else None
+        as_of = r.date(e["as_of"], "as_of") if "as_of" in e else None
+        given = self._given(e["given"]) if "given" in e else None
+        expect = self._expect(e["expect"]) if "expect" in e else None
+        if given is not None and self.policy in given:
+            self._coverage(block.loc, name or "", given[self.policy or ""], used)
+        if name is None or as_of is None or given is None or expect is None:
+            return None
+        return Example(name, as_of, given, expect, block.loc)
+
+    def _given(self, node: YNode) -> dict[str, list[dict[str, Any]]] | None:
+        r = self.reader
+        block = r.mapping(node, "given")
+        if block is None:
+            return None
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name, rows_node in block.entries.items():
+            if name not in DATASETS:
+                message = f"unknown dataset '{name}' in given"
+                r.add(block.key_locs[name], message, suggest(name, DATASETS))
+                continue
+            rows = r.sequence(rows_node, f"given {name}")
+            fields = {spec.name: spec for spec in DATASETS[name].field_specs()}
+            out[name] = [self._row(item, name, fields) for item in rows.items] if rows else []
+        if self.policy is not None and self.policy not in block.entries:
+            r.add(block.loc, f"given must include rows of the policy roster '{self.policy}'")
+        return out
+
+    def _row(self, node: YNode, dataset: str, fields: dict[str, FieldSpec]) -> dict[str, Any]:
+        r = self.reader
+        block = r.mapping(node, f"a row of {dataset}")
+        if block is None:
+            return {}
+        row: dict[str, Any] = {}
+        for key, value_node in block.entries.items():
+            if key not in fields:
+                message = f"unknown field '{key}' of dataset '{dataset}'; fields: "
+                r.add(block.key_locs[key], message + ", ".join(fields), suggest(key, fields))
+                continue
+            row[key] = self._field_value(value_node, fields[key], f"{dataset}.{key}")
+        return row
+
+    def _field_value(self, node: YNode, spec: FieldSpec, what: str) -> Any:
+        r = self.reader
+        if isinstance(node, YScalar) and node.kind == "null":
+            return None
+        if spec.kind in TEXT_KINDS:
+            value = r.text(node, what)
+            if value is not None and spec.values and value not in spec.values:
+                message = f"{what} '{value}' is not one of {', '.join(spec.values)}"
+                r.add(node.loc, message, suggest(value, spec.values))
+            return value
+        if spec.kind == "date":
+            return r.date(node, what)
+        if spec.kind in ("int", "year"):
+            return r.integer(node, what)
+        if spec.kind == "bool":
+            if isinstance(node, YScalar) and node.kind == "bool":
+                return node.value
+            r.add(node.loc, f"{what} must be true or false")
+            return None
+        return r.number(node, what)
+
+    def _expect(self, node: YNode) -> list[dict[str, Any]] | None:
+        r = self.reader
+        seq = r.sequence(node, "expect")
+        if seq is None:
+            return None
+        out: list[dict[str, Any]] = []
+        for item in seq.items:
+            block = r.mapping(item, "an expected clue")
+            if block is None:
+                continue
+            r.keys(block, EXPECT_KEYS, ("subject", "period"), "an expected clue")
+            e = block.entries
+            clue: dict[str, Any] = {}
+            if "subject" in e:
+                clue["subject"] = r.text(e["subject"], "subject")
+            if "period" in e:
+                period = e["period"]
+                if isinstance(period, YScalar) and period.kind == "int":
+                    clue["period"] = period.text
+                else:
+                    clue["period"] = r.text(period, "period")
+            if "amount" in e:
+                clue["amount"] = r.number(e["amount"], "amount")
+            out.append(clue)
+        return out
+
+    def _coverage(self, loc: Loc, name: str, rows: list[dict[str, Any]], used: list[str]) -> None:
+        """Every parameter the rule uses has a value in force for each roster row's period."""
+        params = [self.parameters[p] for p in used if p in self.parameters]
+        if not params or self.policy is None:
+            return
+        reported: set[tuple[str, str]] = set()
+        for period, start, zones in _row_periods(self.policy, rows, params):
+            for param in params:
+                zone = zones.get(param.name)
+                if (
+                    start is None
+                    or _in_force(param, start, zone)
+                    or (param.name, period) in reported
+                ):
+                    continue
+                reported.add((param.name, period))
+                where = f" and zone {zone}" if param.zone_by else ""
+                message = f"example '{name}': parameter '{param.name}' has no value in force "
+                self.reader.add(loc, message + f"for period {period} ({start}{where})")
+
+
+def _check_overlaps(r: Reader, what: str, values: list[ParamValue]) -> None:
+    """A value without an end runs until the next one starts; an explicit end must not reach
+    into the next value, and two values of a zone cannot start on the same day."""
+    ordered = sorted(values, key=lambda v: (v.start, v.loc.line))
+    for i, later in enumerate(ordered):
+        for earlier in ordered[:i]:
+            if earlier.zone != later.zone:
+                continue
+            reaches = earlier.end is not None and earlier.end >= later.start
+            if earlier.start == later.start or reaches:
+                zone = f" in zone {later.zone}" if later.zone is not None else ""
+                message = f"{what}: the value from {later.start}{zone} overlaps the value from "
+                r.add(later.loc, message + f"{earlier.start} (line {earlier.loc.line})")
+                break
+
+
+def _in_force(param: Parameter, day: dt.date, zone: str | None) -> bool:
+    return any(
+        first <= day and (last is None or day <= last) and (not param.zone_by or v.zone == zone)
+        for v, first, last in effective_ranges(param)
+    )
+
+
+def _row_periods(
+    policy: str, rows: list[dict[str, Any]], params: list[Parameter]
+) -> list[tuple[str, dt.date | None, dict[str, str | None]]]:
+    """Each given roster row's period, period start and zone per zoned parameter."""
+    model = DATASETS[policy]
+    schema = model.polars_schema()
+    zoned = [p for p in params if p.zone_by]
+    try:
+        frame = pl.DataFrame(
+            [{k: row.get(k) for k in schema} for row in rows], schema=schema, strict=False
+        )
+        prepared = context.prepare(frame.lazy(), model)
+        zones = [pl.sql_expr(p.zone_by or "").cast(pl.String).alias(p.name) for p in zoned]
+        out = prepared.select("period", "period_start", *zones).collect()
+    except (pl.exceptions.PolarsError, TypeError, ValueError):
+        return []
+    return [
+        (str(rec["period"]), rec["period_start"], {p.name: rec[p.name] for p in zoned})
+        for rec in out.iter_rows(named=True)
+    ]
+
+
+def _sql_texts(kind: str | None, spec: dict[str, Any]) -> list[str]:
+    if kind is None:
+        return []
+    texts: list[str] = []
+    for key, key_spec in KINDS[kind].keys.items():
+        value = spec.get(key)
+        if key_spec.type == "sql" and isinstance(value, str):
+            texts.append(value)
+        elif key_spec.type == "sql_list" and isinstance(value, list):
+            texts.extend(value)
+    return texts
