@@ -10,6 +10,7 @@ A condition is an SQL expression (parsed by ``pl.sql_expr``) over one roster row
   ``gender_from_id`` from the ID, and ``as_of`` (the date the run judges at);
 - ``param.<name>``: the value of each parameter in force for the row's period (and zone);
 - for rules that look into another dataset: that dataset's row as ``<dataset>.<column>``
+  (``dibao`` pools the urban and rural 低保 rosters)
   (e.g. ``deaths.death_date``), with the same derived columns when it is a roster, and for
   household rules ``member.<column>`` (the household member the match is about).
 """
@@ -22,7 +23,18 @@ from huimin import idnumber
 from schemas import DATASETS, ContractModel
 from schemas.common import current_as_of
 
-TERM_STARTS = {"春": (2, 1), "秋": (9, 1)}  # spring term Feb–Jul, autumn term Sep–Jan
+#: datasets rules may name that pool rosters of the same columns: ``dibao`` is 低保, urban or rural
+POOLED: dict[str, tuple[str, ...]] = {"dibao": ("dibao_rural", "dibao_urban")}
+
+
+def model_of(name: str) -> type[ContractModel]:
+    """The contract model of a dataset, or of the first roster of a pooled one."""
+    return DATASETS[POOLED[name][0]] if name in POOLED else DATASETS[name]
+
+
+def dataset_names() -> list[str]:
+    """Every name a rule may use for a dataset: the contract's and the pooled ones."""
+    return sorted([*DATASETS, *POOLED])
 
 DERIVED: dict[str, pl.DataType] = {
     "subject": pl.String(),
@@ -134,7 +146,7 @@ def prepare(
 
 def dataset_schema(name: str) -> pl.Schema:
     """Columns of a staged dataset as rules see it (contract columns, derived, _source_row)."""
-    model = DATASETS[name]
+    model = model_of(name)
     schema = dict(model.polars_schema())
     if model.__family__ == "roster":
         schema.update(DERIVED)

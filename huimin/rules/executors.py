@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from huimin import idnumber
-from huimin.rules.context import prepare, subject_column
+from huimin.rules.context import POOLED, model_of, prepare, subject_column
 from huimin.rules.kinds import KINDS
 from huimin.rules.model import Rule, RuleFile
 from schemas import DATASETS
@@ -40,7 +40,9 @@ class RuleContext:
         )
 
     def dataset(self, name: str) -> pl.LazyFrame:
-        """A staged dataset with the derived columns rules see."""
+        """A staged dataset with the derived columns rules see (pooled ones concatenated)."""
+        if name in POOLED:
+            return pl.concat([self.dataset(part) for part in POOLED[name]], how="vertical")
         return prepare(self.raw(name), DATASETS[name], self.raw("population"))
 
 
@@ -63,7 +65,7 @@ def _as_struct(frame: pl.LazyFrame, name: str, key: str) -> pl.LazyFrame:
 
 
 def _join_key(dataset: str) -> str:
-    model = DATASETS[dataset]
+    model = model_of(dataset)
     names = model.polars_schema().names()
     return subject_column(model) if model.__subject_field__ in names else "id_number"
 

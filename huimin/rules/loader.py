@@ -60,7 +60,6 @@ EXPECT_KEYS = ("subject", "period", "amount")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 ALL_KIND_KEYS = tuple(dict.fromkeys(key for spec in KINDS.values() for key in spec.keys))
-TEXT_KINDS = ("id_number", "text", "enum", "month")
 
 
 def rule_files(folder: Path = Path("rules")) -> list[Path]:
@@ -361,7 +360,7 @@ class _FileLoader:
     def _key_value(self, node: YNode, key: str, key_spec: KeySpec) -> Any:
         r = self.reader
         kind = key_spec.type
-        if kind == "sql":
+        if kind in ("sql", "column"):
             return r.text(node, key)
         if kind == "sql_list":
             return r.text_list(node, key)
@@ -404,8 +403,12 @@ class _FileLoader:
         other = kind_spec.other_dataset(spec)
         if kind_spec.other_key and other is None:
             return  # the other dataset is unknown: reported already
+        self._check_columns(kind, spec, locs)
         household = spec.get("scope") == "household"
-        args = (self.policy, list(self.parameters), other, household)
+        via = spec.get("via")
+        if via is not None and via not in DATASETS:
+            return
+        args = (self.policy, list(self.parameters), other, household, via)
         across = [name for name in spec.get("across") or [] if name != self.policy]
         for key, key_spec in kind_spec.keys.items():
             texts = [spec[key]] if key_spec.type == "sql" else spec[key] or []
@@ -416,6 +419,25 @@ class _FileLoader:
         items = evidence_node.items if isinstance(evidence_node, YSeq) else ()
         for text, item in zip(evidence, items, strict=False):
             self.sql.check(text, item.loc, *args, what="evidence")
+
+    def _check_columns(self, kind: str, spec: dict[str, Any], locs: dict[str, Loc]) -> None:
+        """``column`` keys name a column of their dataset (``via_key`` of ``via``, else the
+        other dataset); ``via`` needs its ``via_key``."""
+        kind_spec = KINDS[kind]
+        if spec.get("via") and not spec.get("via_key") and "via_key" in kind_spec.keys:
+            self.reader.add(locs["via"], "via needs a via_key: the column of via to look up")
+        for key, key_spec in kind_spec.keys.items():
+            name = spec.get(key)
+            if key_spec.type != "column" or name is None:
+                continue
+            base = key.removesuffix("_key")
+            owner = spec.get(base) if base in kind_spec.keys else kind_spec.other_dataset(spec)
+            if owner not in DATASETS:
+                continue
+            columns = list(context.dataset_schema(str(owner)))
+            if name not in columns:
+                message = f"{key}: unknown column '{name}' of dataset '{owner}'"
+                self.reader.add(locs[key], message, suggest(str(name), columns))
 
     # ---------------------------------------------------------------- examples
 
@@ -474,29 +496,8 @@ class _FileLoader:
                 message = f"unknown field '{key}' of dataset '{dataset}'; fields: "
                 r.add(block.key_locs[key], message + ", ".join(fields), suggest(key, fields))
                 continue
-            row[key] = self._field_value(value_node, fields[key], f"{dataset}.{key}")
+            row[key] = r.field_value(value_node, fields[key], f"{dataset}.{key}")
         return row
-
-    def _field_value(self, node: YNode, spec: FieldSpec, what: str) -> Any:
-        r = self.reader
-        if isinstance(node, YScalar) and node.kind == "null":
-            return None
-        if spec.kind in TEXT_KINDS:
-            value = r.text(node, what)
-            if value is not None and spec.values and value not in spec.values:
-                message = f"{what} '{value}' is not one of {', '.join(spec.values)}"
-                r.add(node.loc, message, suggest(value, spec.values))
-            return value
-        if spec.kind == "date":
-            return r.date(node, what)
-        if spec.kind in ("int", "year"):
-            return r.integer(node, what)
-        if spec.kind == "bool":
-            if isinstance(node, YScalar) and node.kind == "bool":
-                return node.value
-            r.add(node.loc, f"{what} must be true or false")
-            return None
-        return r.number(node, what)
 
     def _expect(self, node: YNode) -> list[dict[str, Any]] | None:
         r = self.reader

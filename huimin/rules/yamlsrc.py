@@ -25,10 +25,11 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from huimin.rules.context import condition_schema
 from huimin.rules.model import Loc, RuleProblem
-from schemas import DATASETS
+from schemas import DATASETS, FieldSpec
 
 _TAG = "tag:yaml.org,2002:"
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TEXT_KINDS = ("id_number", "text", "enum", "month")
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,13 @@ def describe(node: YNode) -> str:
         return "a mapping (key: value lines)"
     if isinstance(node, YSeq):
         return "a list"
-    names = {"int": "the number", "float": "the number", "bool": "the yes/no value"}
     if node.kind == "null":
         return "an empty value"
+    if node.kind in ("int", "float"):
+        return f"the number {node.text}"
     if node.kind == "timestamp":
         return f"the date {node.text}"
-    return f"{names.get(node.kind, 'the text')} {node.text!r}"
+    return f"the {'yes/no value' if node.kind == 'bool' else 'text'} '{node.text}'"
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
@@ -269,6 +271,27 @@ class Reader:
         values = [self.text(item, f"each entry of {what}") for item in seq.items]
         return [value for value in values if value is not None]
 
+    def field_value(self, node: YNode, spec: FieldSpec, what: str) -> Any:
+        """A value of a contract field in an example row (empty is allowed: null)."""
+        if isinstance(node, YScalar) and node.kind == "null":
+            return None
+        if spec.kind in TEXT_KINDS:
+            value = self.text(node, what)
+            if value is not None and spec.values and value not in spec.values:
+                message = f"{what} '{value}' is not one of {', '.join(spec.values)}"
+                self.add(node.loc, message, suggest(value, spec.values))
+            return value
+        if spec.kind == "date":
+            return self.date(node, what)
+        if spec.kind in ("int", "year"):
+            return self.integer(node, what)
+        if spec.kind == "bool":
+            if isinstance(node, YScalar) and node.kind == "bool":
+                return node.value
+            self.add(node.loc, f"{what} must be true or false, not {describe(node)}")
+            return None
+        return self.number(node, what)
+
 
 # ---------------------------------------------------------------- SQL values
 
@@ -276,7 +299,7 @@ _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _DOTTED = re.compile(r'"?([A-Za-z_]\w*)"?\s*\.\s*"?([A-Za-z_]\w*)"?')
 _PARAM = re.compile(r'\bparam"?\s*\.\s*"?([A-Za-z_]\w*)')
 _MISSING_COLUMN = re.compile(r'unable to find column "([^"]+)"')
-SchemaKey = tuple[str, tuple[str, ...], str | None, bool]
+SchemaKey = tuple[str, tuple[str, ...], str | None, bool, str | None]
 
 
 def _first_line(error: BaseException) -> str:
@@ -374,8 +397,8 @@ class SqlChecker:
 
     def _frame(self, key: SchemaKey) -> pl.LazyFrame:
         if key not in self._frames:
-            policy, params, other, household = key
-            schema = condition_schema(policy, list(params), other, household)
+            policy, params, other, household, via = key
+            schema = condition_schema(policy, list(params), other, household, via=via)
             self._frames[key] = pl.DataFrame(schema=schema).lazy()
         return self._frames[key]
 
@@ -409,12 +432,13 @@ class SqlChecker:
         parameters: Sequence[str] = (),
         other: str | None = None,
         household: bool = False,
+        via: str | None = None,
         *,
         what: str = "SQL",
         boolean: bool = False,
     ) -> bool:
         """Report the problems of ``text`` at ``loc``; True if there were none."""
-        key = (policy, tuple(parameters), other, household)
+        key = (policy, tuple(parameters), other, household, via)
         found = self.problems(text, key, boolean)
         for message, hint in found:
             self.reader.add(loc, f"{what}: {message}", hint)
@@ -426,7 +450,7 @@ class SqlChecker:
         """``text`` must also resolve over each roster pooled in by ``across``."""
         for roster in rosters:
             for message, hint in self.problems(
-                text, (roster, tuple(parameters), None, False), False
+                text, (roster, tuple(parameters), None, False, None), False
             ):
                 self.reader.add(
                     loc, f"{what}: {message} in roster '{roster}' (pooled by across)", hint

@@ -1,0 +1,47 @@
+"""Effective-dated parameters: the value in force for a date (and zone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from huimin.rules.model import Loc, Parameter, ParamValue
+from huimin.rules.params import value_at, value_expr
+
+LOC = Loc("rules/x.yaml", 1, 1)
+
+
+def _value(value: float, start: dt.date, zone: str | None = None,
+           end: dt.date | None = None) -> ParamValue:
+    return ParamValue(value, start, end, zone, "published", "test", "", LOC)
+
+
+STANDARD = Parameter(
+    "standard", "低保标准", "元/人/月", "", "area_type",
+    (
+        _value(910, dt.date(2022, 4, 1), "城市"),
+        _value(780, dt.date(2022, 4, 1), "农村"),
+        _value(940, dt.date(2023, 7, 1), "城市"),
+        _value(820, dt.date(2023, 7, 1), "农村", end=dt.date(2023, 12, 31)),
+    ),
+    LOC,
+)
+
+
+def test_the_value_in_force_by_date_and_zone() -> None:
+    assert value_at(STANDARD, dt.date(2023, 6, 30), "城市") == 910
+    assert value_at(STANDARD, dt.date(2023, 7, 1), "城市") == 940
+    assert value_at(STANDARD, dt.date(2023, 7, 1), "农村") == 820
+    assert value_at(STANDARD, dt.date(2024, 1, 1), "农村") is None  # ended
+    assert value_at(STANDARD, dt.date(2022, 3, 31), "城市") is None  # not yet
+
+
+@given(st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2025, 12, 31)),
+       st.sampled_from(["城市", "农村", "其他"]))
+def test_vectorised_lookup_agrees_with_the_scalar_one(day: dt.date, zone: str) -> None:
+    frame = pl.DataFrame({"on": [day], "area_type": [zone]})
+    got = frame.select(value_expr(STANDARD, pl.col("on"))).item()
+    assert got == value_at(STANDARD, day, zone)
