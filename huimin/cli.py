@@ -97,11 +97,18 @@ def run(
     output: OutputDir,
     reports: Annotated[bool, typer.Option(help="Build the Great Expectations Data Docs.")] = True,
     as_of: AsOf = None,
+    rules: RulesDir = None,
 ) -> None:
-    """The main job: ingest and validate INPUT, then write everything under OUTPUT."""
-    from huimin.pipeline import run_ingest
+    """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
-    code = run_ingest(input_dir, output, reports=reports, as_of=_date(as_of), console=console)
+    Writes OUTPUT/clues.parquet and OUTPUT/clues.xlsx (one row per clue) beside the staged
+    data, quarantine, manifest and validation reports.
+    """
+    from huimin.pipeline import run_all
+
+    code = run_all(
+        input_dir, output, reports=reports, as_of=_date(as_of), rules=rules, console=console
+    )
     raise typer.Exit(code)
 
 

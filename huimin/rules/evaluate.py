@@ -18,11 +18,14 @@ KEY = ["dataset", "subject", "period"]
 
 
 def load_truth_map(path: Path) -> dict[str, list[str]]:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {
-        str(rule): [str(t) for t in (types if isinstance(types, list) else [types])]
-        for rule, types in loaded.items()
-    }
+    """Rule id → anomaly types, from one YAML file or every YAML file of a folder."""
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    out: dict[str, list[str]] = {}
+    for file in files:
+        loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for rule, types in loaded.items():
+            out[str(rule)] = [str(t) for t in (types if isinstance(types, list) else [types])]
+    return out
 
 
 def score(

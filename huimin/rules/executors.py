@@ -217,7 +217,7 @@ def run_aggregate(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
         pl.concat(pools)
         .group_by("__group__")
         .agg(
-            pl.struct("__roster__", "__d__").n_unique().alias("distinct_count"),
+            pl.col("__d__").n_unique().alias("distinct_count"),
             pl.col("__roster__").unique().sort().alias("rosters"),
         )
         .filter(pl.col("distinct_count") >= int(rule.spec["at_least"]))

@@ -543,7 +543,7 @@ class _FileLoader:
                 reported.add((param.name, period))
                 where = f" and zone {zone}" if param.zone_by else ""
                 message = f"example '{name}': parameter '{param.name}' has no value in force "
-                self.reader.add(loc, message + f"for period {period} ({start}{where})")
+                self.reader.add(loc, message + f"on {start} (period {period}{where})")
 
 
 def _check_overlaps(r: Reader, what: str, values: list[ParamValue]) -> None:

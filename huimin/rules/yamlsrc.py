@@ -137,7 +137,7 @@ class _Builder:
             key = str(key_node.value)
             if key in entries:
                 first = key_locs[key]
-                message = f"key '{key}' written twice (first at line {first.line})"
+                message = f"duplicate key '{key}' (first written at line {first.line})"
                 self.problems.append(RuleProblem(key_loc, message))
                 continue
             entries[key] = self.build(value_node)

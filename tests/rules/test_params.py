@@ -14,13 +14,18 @@ from huimin.rules.params import value_at, value_expr
 LOC = Loc("rules/x.yaml", 1, 1)
 
 
-def _value(value: float, start: dt.date, zone: str | None = None,
-           end: dt.date | None = None) -> ParamValue:
+def _value(
+    value: float, start: dt.date, zone: str | None = None, end: dt.date | None = None
+) -> ParamValue:
     return ParamValue(value, start, end, zone, "published", "test", "", LOC)
 
 
 STANDARD = Parameter(
-    "standard", "低保标准", "元/人/月", "", "area_type",
+    "standard",
+    "低保标准",
+    "元/人/月",
+    "",
+    "area_type",
     (
         _value(910, dt.date(2022, 4, 1), "城市"),
         _value(780, dt.date(2022, 4, 1), "农村"),
@@ -39,8 +44,10 @@ def test_the_value_in_force_by_date_and_zone() -> None:
     assert value_at(STANDARD, dt.date(2022, 3, 31), "城市") is None  # not yet
 
 
-@given(st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2025, 12, 31)),
-       st.sampled_from(["城市", "农村", "其他"]))
+@given(
+    st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2025, 12, 31)),
+    st.sampled_from(["城市", "农村", "其他"]),
+)
 def test_vectorised_lookup_agrees_with_the_scalar_one(day: dt.date, zone: str) -> None:
     frame = pl.DataFrame({"on": [day], "area_type": [zone]})
     got = frame.select(value_expr(STANDARD, pl.col("on"))).item()

@@ -1,0 +1,244 @@
+"""The rule-file loader: a good file loads with its values, defaults and locations; the JSON
+Schema committed beside the rules is the one generated now and accepts the good files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from huimin.rules import jsonschema as rule_schema
+from huimin.rules.loader import format_problems, load_rule_file, load_rules, rule_files
+from huimin.rules.model import Loc, RuleFileError, RuleProblem
+from huimin.rules.yamlsrc import parse, plain
+
+REPO = Path(__file__).parents[2]
+GOOD = REPO / "tests" / "bad_rules" / "_good" / "dibao_rural.yaml"
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_good_file_values() -> None:
+    loaded = load_rule_file(GOOD)
+    assert (loaded.policy, loaded.project, loaded.department) == (
+        "dibao_rural",
+        "农村低保",
+        "区民政局",
+    )
+    standard = loaded.parameters["standard"]
+    assert standard.unit == "元/人/月" and standard.zone_by is None
+    first, second = standard.values
+    assert (first.value, first.start, first.end, first.status) == (
+        780.0,
+        dt.date(2022, 4, 1),
+        dt.date(2023, 6, 30),
+        "published",
+    )
+    assert (second.end, second.zone, second.status, second.note) == (None, None, "assumed", "")
+    assert first.loc == Loc(GOOD.as_posix(), 11, 9)
+
+
+def test_good_file_rules_locations_and_defaults() -> None:
+    dead, above = load_rule_file(GOOD).rules
+    file = GOOD.as_posix()
+    assert dead.loc == Loc(file, 21, 5)
+    assert dead.locs["id"] == Loc(file, 21, 9)
+    assert dead.locs["condition"] == Loc(file, 29, 16)
+    assert dead.spec["registry"] == "deaths" and dead.spec["scope"] == "household"
+    assert dead.spec["condition"] == "deaths.death_date < period_start"
+    assert dead.spec["at_least"] == 1 and dead.locs["at_least"] == dead.loc  # a default
+    assert dead.evidence == ("deaths.death_date", "deaths.source")
+    assert (above.kind, above.severity, above.spec) == (
+        "eligibility",
+        "medium",
+        {"condition": "amount > param.standard"},
+    )
+    example = dead.examples[0]
+    assert example.as_of == dt.date(2023, 12, 31) and example.loc == Loc(file, 32, 9)
+    assert example.given["deaths"] == [
+        {"id_number": "420112194001010014", "death_date": dt.date(2023, 3, 14)}
+    ]
+    assert example.given["dibao_rural"][0]["amount"] == 780.0
+    assert example.expect == [{"subject": "420112194001010014", "period": "2023-05"}]
+
+
+def test_default_condition_names_the_roster(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "dibao_rural.yaml",
+        """\
+        policy: dibao_rural
+        project: 农村低保
+        department: 区民政局
+        rules:
+          - id: dibao_rural.also_urban
+            title: 同时领取城市低保
+            description: 同一人同月同时领取城乡低保
+            severity: high
+            reference: 《社会救助暂行办法》
+            kind: exclusive_rosters
+            roster: dibao_urban
+            examples:
+              - name: both rolls in May
+                as_of: 2023-12-31
+                given:
+                  dibao_rural: [{id_number: "420112194001010014", pay_month: 2023-05}]
+                  dibao_urban: [{id_number: "420112194001010014", pay_month: 2023-05}]
+                expect: [{subject: "420112194001010014", period: 2023-05}]
+        """,
+    )
+    (rule,) = load_rule_file(path).rules
+    assert rule.spec == {
+        "roster": "dibao_urban",
+        "scope": "person",
+        "condition": "dibao_urban.period_start <= period_end "
+        "AND dibao_urban.period_end >= period_start",
+    }
+    assert rule.locs["condition"] == rule.loc == Loc(path.as_posix(), 5, 5)
+
+
+CARE = """\
+policy: disability_care
+project: 残疾人两项补贴（重度残疾人护理补贴）
+department: 区民政局
+parameters:
+  care:
+    title: 护理补贴标准
+    unit: 元/人/月
+    reference: 示例
+    zone_by: disability_level
+    values:
+      - {value: 100, start: 2021-01-01, zone: 1, status: example, source: 示例}
+      - {value: 80, start: 2021-01-01, zone: 2, status: example, source: 示例}
+rules:
+  - id: disability_care.above_standard
+    title: 护理补贴高于标准
+    description: 金额高于该等级的标准
+    severity: low
+    reference: 示例
+    kind: eligibility
+    condition: amount > param.care
+    examples:
+      - name: paid 100
+        as_of: 2023-12-31
+        given:
+          disability_care:
+            - {id_number: "420112194001010014", disability_level: 2, pay_month: 2023-05, amount: 100}
+        expect: [{subject: "420112194001010014", period: 2023-05, amount: 100}]
+"""
+
+
+def test_integer_zones(tmp_path: Path) -> None:
+    loaded = load_rule_file(_write(tmp_path, "disability_care.yaml", CARE))
+    assert [v.zone for v in loaded.parameters["care"].values] == ["1", "2"]
+
+
+def test_example_in_a_zone_without_value(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, "disability_care.yaml", CARE.replace("disability_level: 2", "disability_level: 3")
+    )
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_file(path)
+    (problem,) = caught.value.problems
+    assert problem.loc == Loc(path.as_posix(), 24, 9)
+    assert "no value in force on 2023-05-01 (period 2023-05 and zone 3)" in problem.message
+
+
+def test_year_period_in_expect(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "premium_subsidy.yaml",
+        """\
+        policy: premium_subsidy
+        project: 困难群体人员代缴城乡居民保费
+        department: 区人社局
+        rules:
+          - id: premium_subsidy.too_much
+            title: 代缴金额过高
+            description: 代缴金额超过最低档
+            severity: low
+            reference: 示例
+            kind: eligibility
+            condition: amount > 200
+            examples:
+              - name: 300 in 2023
+                as_of: 2023-12-31
+                given:
+                  premium_subsidy: [{id_number: "420112194001010014", year: 2023, amount: 300}]
+                expect: [{subject: "420112194001010014", period: 2023}]
+        """,
+    )
+    (rule,) = load_rule_file(path).rules
+    assert rule.examples[0].expect == [{"subject": "420112194001010014", "period": "2023"}]
+
+
+def test_problems_print_sorted(tmp_path: Path) -> None:
+    later = RuleProblem(Loc("rules/b.yaml", 3, 1), "b")
+    earlier = RuleProblem(Loc("rules/b.yaml", 2, 7), "unknown column 'deth_date'", "death_date")
+    other = RuleProblem(Loc("rules/a.yaml", 9, 1), "a")
+    assert format_problems([later, earlier, other]).splitlines() == [
+        "rules/a.yaml:9:1: a",
+        "rules/b.yaml:2:7: unknown column 'deth_date' (did you mean death_date?)",
+        "rules/b.yaml:3:1: b",
+    ]
+
+
+def test_all_files_reported_together(tmp_path: Path) -> None:
+    _write(tmp_path, "tekun.yaml", "policy: tekun\nrules: []\n")
+    _write(tmp_path, "deaths.yaml", "policy: [\n")
+    _write(tmp_path, "notes.txt", "not a rule file")
+    assert [p.name for p in rule_files(tmp_path)] == ["deaths.yaml", "tekun.yaml"]
+    with pytest.raises(RuleFileError) as caught:
+        load_rules(rule_files(tmp_path))
+    files = sorted({Path(p.loc.file).name for p in caught.value.problems})
+    assert files == ["deaths.yaml", "tekun.yaml"]
+    assert "lacks required keys 'project', 'department'" in str(caught.value)
+
+
+def test_repository_rules_load() -> None:
+    files = load_rules(rule_files(REPO / "rules"))
+    assert all(rule_file.rules for rule_file in files)
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+
+def test_committed_schema_is_generated() -> None:
+    committed = (REPO / "rules" / "rule.schema.json").read_text(encoding="utf-8")
+    assert committed == rule_schema.render(), "run: python -m huimin.rules.jsonschema"
+
+
+@pytest.mark.parametrize("path", [GOOD, *rule_files(REPO / "rules")], ids=lambda p: p.name)
+def test_schema_accepts_good_files(path: Path) -> None:
+    schema = rule_schema.rule_file_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    root, problems = parse(path.read_text(encoding="utf-8"), path.name)
+    assert root is not None and not problems
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(plain(root)))
+    assert not errors, [f"{e.json_path}: {e.message}" for e in errors]
+
+
+def test_schema_rejects_a_key_of_another_kind() -> None:
+    root, _ = parse(GOOD.read_text(encoding="utf-8"), GOOD.name)
+    data = plain(root)
+    data["rules"][1]["registry"] = "deaths"  # an eligibility rule has no registry
+    errors = list(jsonschema.Draft202012Validator(rule_schema.rule_file_schema()).iter_errors(data))
+    assert [e.json_path for e in errors] == ["$.rules[1]"]
+    assert "'registry' was unexpected" in errors[0].message
+
+
+def test_schema_lists_kinds_and_datasets() -> None:
+    schema = json.loads(rule_schema.render())
+    rule = schema["$defs"]["rule"]
+    assert rule["properties"]["kind"]["enum"][0] == "registry_match"
+    assert len(rule["allOf"]) == len(rule["properties"]["kind"]["enum"])
+    assert "dibao_rural" in schema["properties"]["policy"]["enum"]
+    assert "deaths" not in schema["properties"]["policy"]["enum"]
