@@ -131,7 +131,8 @@ rules:
         as_of: 2023-12-31
         given:
           disability_care:
-            - {id_number: "420112194001010014", disability_level: 2, pay_month: 2023-05, amount: 100}
+            - {id_number: "420112194001010014", disability_level: 2,
+               pay_month: 2023-05, amount: 100}
         expect: [{subject: "420112194001010014", period: 2023-05, amount: 100}]
 """
 
