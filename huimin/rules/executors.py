@@ -115,6 +115,7 @@ def _matches(rule: Rule, ctx: RuleContext, other: str) -> pl.LazyFrame:
     (through ``via`` first, if given) and filtered by the condition."""
     household = rule.spec.get("scope") == "household"
     rows = household_members(ctx) if household else ctx.roster
+    rows = _applicable(rule, rows)
     person = pl.col(MEMBER).struct.field("id_number") if household else pl.col("subject")
     key = _sql(str(rule.spec["key"])) if rule.spec.get("key") else person
     rows = rows.with_columns(key.cast(pl.String).alias("__key__"))
@@ -131,6 +132,12 @@ def _matches(rule: Rule, ctx: RuleContext, other: str) -> pl.LazyFrame:
     if condition:
         joined = joined.filter(_sql(str(condition)))
     return joined
+
+
+def _applicable(rule: Rule, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """The roster rows the rule looks at (``applies_when``, default all)."""
+    applies = rule.spec.get("applies_when")
+    return rows.filter(_sql(str(applies))) if applies else rows
 
 
 def _first_per_row(frame: pl.LazyFrame, order: list[str]) -> pl.LazyFrame:
@@ -161,7 +168,7 @@ def run_required_presence(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
     other = KINDS[rule.kind].other_dataset(rule.spec)
     assert other is not None
     found = _matches(rule, ctx, other).select(ROW).unique()
-    missing = ctx.roster.join(found, on=ROW, how="anti")
+    missing = _applicable(rule, ctx.roster).join(found, on=ROW, how="anti")
     return missing.with_columns(_evidence(rule))
 
 

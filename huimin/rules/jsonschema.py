@@ -16,10 +16,12 @@ from typing import Any
 
 from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec
 from huimin.rules.loader import (
+    DATASET_NAMES,
     EXAMPLE_KEYS,
     NAME,
     PARAM_REQUIRED,
     ROOT_REQUIRED,
+    ROSTER_KEYS,
     ROSTER_NAMES,
     RULE_ID,
     RULE_REQUIRED,
@@ -66,11 +68,11 @@ def _key_schema(spec: KeySpec) -> dict[str, Any]:
     types: dict[str, dict[str, Any]] = {
         "sql": {"type": "string"},
         "sql_list": {"type": "array", "items": {"type": "string"}},
-        "dataset": {"enum": list(DATASETS)},
-        "roster": {"enum": list(ROSTER_NAMES)},
+        "dataset": {"enum": list(DATASET_NAMES)},
+        "roster": {"enum": list(ROSTER_KEYS)},
         "scope": {"enum": list(SCOPES)},
         "int": {"type": "integer", "minimum": 1},
-        "str_list": {"type": "array", "items": {"enum": list(ROSTER_NAMES)}},
+        "str_list": {"type": "array", "items": {"enum": list(ROSTER_KEYS)}},
         "column": {"type": "string"},
     }
     out = {**types[spec.type], "description": spec.doc}

@@ -60,6 +60,10 @@ JOIN_KEYS = {
     "via_key": KeySpec("column", False, "the column of `via` that `key` must equal", None),
 }
 
+APPLIES_WHEN = KeySpec(
+    "sql", False, "only roster rows where this holds are looked at (default: all)", None
+)
+
 KINDS: dict[str, KindSpec] = {
     spec.name: spec
     for spec in [
@@ -70,6 +74,7 @@ KINDS: dict[str, KindSpec] = {
             {
                 "registry": KeySpec("dataset", True, "the dataset to look in, e.g. deaths"),
                 "scope": SCOPE,
+                "applies_when": APPLIES_WHEN,
                 "condition": KeySpec("sql", False, "when a registry row counts (default: any)"),
                 "at_least": KeySpec(
                     "int", False, "how many counting rows make a clue (e.g. 2 homes)", 1
@@ -85,6 +90,7 @@ KINDS: dict[str, KindSpec] = {
             {
                 "dataset": KeySpec("dataset", True, "where the person must appear"),
                 "scope": SCOPE,
+                "applies_when": APPLIES_WHEN,
                 "condition": KeySpec("sql", False, "when a row of that dataset counts"),
                 **JOIN_KEYS,
             },
@@ -97,6 +103,7 @@ KINDS: dict[str, KindSpec] = {
             {
                 "roster": KeySpec("roster", True, "the other roster"),
                 "scope": SCOPE,
+                "applies_when": APPLIES_WHEN,
                 "condition": KeySpec(
                     "sql",
                     False,

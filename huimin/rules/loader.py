@@ -46,6 +46,9 @@ from huimin.rules.yamlsrc import (
 from schemas import DATASETS, ROSTERS, FieldSpec
 
 ROSTER_NAMES = tuple(model.__dataset__ for model in ROSTERS)
+#: what registry/dataset/roster keys may name: the contract's datasets and the pooled ones
+DATASET_NAMES = tuple(context.dataset_names())
+ROSTER_KEYS = tuple(n for n in DATASET_NAMES if context.model_of(n).__family__ == "roster")
 ROOT_KEYS = ("policy", "project", "department", "parameters", "rules")
 ROOT_REQUIRED = ("policy", "project", "department", "rules")
 PARAM_KEYS = ("title", "unit", "reference", "zone_by", "values")
@@ -378,12 +381,12 @@ class _FileLoader:
         return name if name and self._dataset(node, name, key, kind == "roster") else None
 
     def _dataset(self, node: YNode, name: str, key: str, roster: bool) -> bool:
-        allowed = ROSTER_NAMES if roster else tuple(DATASETS)
+        allowed = ROSTER_KEYS if roster else DATASET_NAMES
         if name in allowed:
             return True
         what = "roster" if roster else "dataset"
-        if name in DATASETS:
-            message = f"{key}: '{name}' is a {DATASETS[name].__family__}, not a roster"
+        if name in DATASET_NAMES:
+            message = f"{key}: '{name}' is a {context.model_of(name).__family__}, not a roster"
         else:
             message = f"{key}: unknown {what} '{name}'"
         self.reader.add(node.loc, message, suggest(name, allowed))
@@ -406,7 +409,7 @@ class _FileLoader:
         self._check_columns(kind, spec, locs)
         household = spec.get("scope") == "household"
         via = spec.get("via")
-        if via is not None and via not in DATASETS:
+        if via is not None and via not in DATASET_NAMES:
             return
         args = (self.policy, list(self.parameters), other, household, via)
         across = [name for name in spec.get("across") or [] if name != self.policy]
@@ -432,7 +435,7 @@ class _FileLoader:
                 continue
             base = key.removesuffix("_key")
             owner = spec.get(base) if base in kind_spec.keys else kind_spec.other_dataset(spec)
-            if owner not in DATASETS:
+            if owner not in DATASET_NAMES:
                 continue
             columns = list(context.dataset_schema(str(owner)))
             if name not in columns:
