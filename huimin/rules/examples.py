@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from huimin import parsing
+from huimin import idnumber, parsing
 from huimin.rules.engine import RuleRun, run_rules
 from huimin.rules.model import Example, Rule, RuleFile
 from schemas import DATASETS
@@ -28,10 +28,11 @@ class ExampleOutcome:
     expected: frozenset[tuple[str, str]]
     got: frozenset[tuple[str, str]]
     amounts_ok: bool
+    invalid_ids: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return self.expected == self.got and self.amounts_ok
+        return self.expected == self.got and self.amounts_ok and not self.invalid_ids
 
     def describe(self) -> str:
         status = "ok" if self.passed else "FAILED"
@@ -42,6 +43,8 @@ class ExampleOutcome:
             text += f" (expected but no clue: {missing}; clue not expected: {extra})"
             if not self.amounts_ok:
                 text += " (amounts differ)"
+            if self.invalid_ids:
+                text += " (invalid ID numbers in given rows: " + ", ".join(self.invalid_ids) + ")"
         return text
 
 
@@ -65,6 +68,19 @@ def given_frame(dataset: str, rows: list[dict[str, Any]]) -> pl.LazyFrame:
     return typed.with_columns(
         pl.int_range(1, typed.height + 1, dtype=pl.Int64).alias("_source_row")
     ).lazy()
+
+
+def invalid_ids(example: Example) -> list[str]:
+    """ID numbers in the given rows that ingestion would quarantine (a wrong example)."""
+    bad = []
+    for dataset, rows in example.given.items():
+        id_fields = [f.name for f in DATASETS[dataset].field_specs() if f.kind == "id_number"]
+        for row in rows:
+            for name in id_fields:
+                value = _text(row.get(name))
+                if value and not idnumber.is_valid(value, example.as_of):
+                    bad.append(f"{dataset}.{name} {value}")
+    return bad
 
 
 def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOutcome:
@@ -94,7 +110,7 @@ def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOut
             actual.get(key) is not None and abs(float(actual[key]) - float(v)) < 0.005
             for key, v in wanted.items()
         )
-    return ExampleOutcome(rule.id, example, expected, got, amounts_ok)
+    return ExampleOutcome(rule.id, example, expected, got, amounts_ok, tuple(invalid_ids(example)))
 
 
 def run_examples(rule_files: list[RuleFile], only: str | None = None) -> list[ExampleOutcome]:
