@@ -1,4 +1,4 @@
-"""Benchmark: generate a synthetic district or city, then time ``huimin ingest`` on it.
+"""Benchmark: generate a synthetic district or city, time ``huimin ingest``, then the rules.
 
 Measures wall time and peak memory (max RSS of the child process) of each step and appends
 the figures, with the command that produced them, to ``benchmarks/RESULTS.md``.
@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--regenerate", action="store_true", help="synthesise again")
     parser.add_argument("--no-reports", dest="reports", action="store_false")
+    parser.add_argument("--no-rules", dest="rules", action="store_false")
     args = parser.parse_args()
 
     input_dir = args.work / args.scale / "input"
@@ -64,6 +65,9 @@ def main() -> int:
     if not args.reports:
         ingest.append("--no-reports")
     results.append(measure("ingest" + ("" if args.reports else " (no reports)"), ingest))
+    if args.rules:
+        rules = [*HUIMIN, "rules", "run", "--output", str(output_dir)]
+        results.append(measure("rules (whole catalogue, ingest excluded)", rules))
 
     manifest = json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
     totals = manifest["totals"]

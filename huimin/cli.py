@@ -197,6 +197,34 @@ def rules_test(
     raise typer.Exit(1 if failed else 0)
 
 
+@rules_app.command("run")
+def rules_run(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="An ingest output folder (with staged/).")
+    ],
+    rules: RulesDir = None,
+    as_of: AsOf = None,
+) -> None:
+    """Apply the catalogue to already staged data (after editing rules, no new ingest)."""
+    import json
+
+    from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
+    from schemas.common import as_of_date
+
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    sources = {
+        name: Path(entry["file"]).name
+        for name, entry in manifest["datasets"].items()
+        if entry["error"] is None
+    }
+    with as_of_date(_date(as_of)):
+        result = apply_rules(output, load_catalogue(rules or DEFAULT_RULES), sources)
+    console.print(
+        f"{len(result.per_rule)} rules gave {result.clues.height:,} clues: "
+        f"{output / 'clues.parquet'}"
+    )
+
+
 @rules_app.command("explain")
 def rules_explain(
     rule_id: Annotated[str, typer.Argument(help="e.g. dibao_rural.member_dead_paid")],
