@@ -36,6 +36,7 @@ def dataset_names() -> list[str]:
     """Every name a rule may use for a dataset: the contract's and the pooled ones."""
     return sorted([*DATASETS, *POOLED])
 
+
 DERIVED: dict[str, pl.DataType] = {
     "subject": pl.String(),
     "period": pl.String(),
@@ -55,8 +56,14 @@ MEMBER_FIELDS: dict[str, pl.DataType] = {
 }
 
 
+#: rosters with no month, year or term: the date whose year is the payment's period. A car
+#: trade-in belongs to the year of its invoice (the programme window is set on invoice dates),
+#: even when the subsidy is paid in the next year.
+PERIOD_DATE: dict[str, str] = {"car_tradein": "invoice_date"}
+
+
 def period_kind(model: type[ContractModel]) -> str:
-    """month, year, term or pay_year (a payment dated by its pay date only)."""
+    """month, year, term or date_year (dated by the year of one of its dates)."""
     names = {f.name for f in model.field_specs()}
     if "pay_month" in names:
         return "month"
@@ -64,7 +71,11 @@ def period_kind(model: type[ContractModel]) -> str:
         return "term"
     if "year" in names:
         return "year"
-    return "pay_year" if "pay_date" in names else "none"
+    return "date_year" if _period_date(model) in names else "none"
+
+
+def _period_date(model: type[ContractModel]) -> str:
+    return PERIOD_DATE.get(model.__dataset__, "pay_date")
 
 
 def period_columns(model: type[ContractModel]) -> list[pl.Expr]:
@@ -77,8 +88,8 @@ def period_columns(model: type[ContractModel]) -> list[pl.Expr]:
             start.alias("period_start"),
             start.dt.month_end().alias("period_end"),
         ]
-    if kind in ("year", "pay_year"):
-        year = pl.col("year") if kind == "year" else pl.col("pay_date").dt.year()
+    if kind in ("year", "date_year"):
+        year = pl.col("year") if kind == "year" else pl.col(_period_date(model)).dt.year()
         return [
             year.cast(pl.String).alias("period"),
             pl.date(year, 1, 1).alias("period_start"),
@@ -157,7 +168,7 @@ def dataset_schema(name: str) -> pl.Schema:
 def condition_schema(
     policy: str,
     parameters: list[str],
-    other: str | None = None,
+    other: str | tuple[str, ...] | None = None,
     household: bool = False,
     via: str | None = None,
 ) -> pl.Schema:
@@ -166,7 +177,8 @@ def condition_schema(
     schema = dict(dataset_schema(policy))
     if parameters:
         schema["param"] = pl.Struct({name: pl.Float64() for name in parameters})
-    for name in (via, other):
+    others = other if isinstance(other, tuple) else (other,)
+    for name in (via, *others):
         if name is not None:
             schema[name] = pl.Struct(dict(dataset_schema(name)))
     if household:

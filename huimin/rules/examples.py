@@ -115,7 +115,7 @@ def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOut
 
 def run_examples(rule_files: list[RuleFile], only: str | None = None) -> list[ExampleOutcome]:
     """Every example of every rule (or of the rules whose id starts with ``only``)."""
-    outcomes = []
+    outcomes: list[ExampleOutcome] = []
     for rule_file in rule_files:
         for rule in rule_file.rules:
             if only and not rule.id.startswith(only):

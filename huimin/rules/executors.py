@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from huimin import idnumber
-from huimin.rules.context import POOLED, model_of, prepare, subject_column
+from huimin.rules.context import POOLED, dataset_schema, model_of, prepare, subject_column
 from huimin.rules.kinds import KINDS
 from huimin.rules.model import Rule, RuleFile
 from schemas import DATASETS
@@ -110,7 +110,7 @@ def household_members(ctx: RuleContext) -> pl.LazyFrame:
     )
 
 
-def _matches(rule: Rule, ctx: RuleContext, other: str) -> pl.LazyFrame:
+def _matches(rule: Rule, ctx: RuleContext, other: str, condition: bool = True) -> pl.LazyFrame:
     """Roster rows (expanded to members for household scope) joined with ``other``'s rows
     (through ``via`` first, if given) and filtered by the condition."""
     household = rule.spec.get("scope") == "household"
@@ -128,9 +128,9 @@ def _matches(rule: Rule, ctx: RuleContext, other: str) -> pl.LazyFrame:
     target_key = str(rule.spec.get("registry_key") or _join_key(other))
     target = _as_struct(ctx.dataset(other), other, target_key)
     joined = rows.join(target, on="__key__", how="inner")
-    condition = rule.spec.get("condition")
-    if condition:
-        joined = joined.filter(_sql(str(condition)))
+    text = rule.spec.get("condition")
+    if condition and text:
+        joined = joined.filter(_sql(str(text)))
     return joined
 
 
@@ -146,7 +146,7 @@ def _first_per_row(frame: pl.LazyFrame, order: list[str]) -> pl.LazyFrame:
 
 def run_registry_match(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
     other = KINDS[rule.kind].other_dataset(rule.spec)
-    assert other is not None
+    assert isinstance(other, str)
     hits = _matches(rule, ctx, other)
     household = rule.spec.get("scope") == "household"
     extra = [pl.col(MEMBER).struct.field("id_number").alias("member")] if household else []
@@ -165,9 +165,21 @@ def run_registry_match(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
 
 
 def run_required_presence(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
+    """Roster rows found in none of the datasets (one, or a list: present in any counts)."""
     other = KINDS[rule.kind].other_dataset(rule.spec)
     assert other is not None
-    found = _matches(rule, ctx, other).select(ROW).unique()
+    names = other if isinstance(other, tuple) else (other,)
+    found_parts = []
+    for name in names:
+        absent = [
+            pl.lit(None, pl.Struct(dict(dataset_schema(n)))).alias(n) for n in names if n != name
+        ]
+        matches = _matches(rule, ctx, name, condition=False).with_columns(absent)
+        condition = rule.spec.get("condition")
+        if condition:
+            matches = matches.filter(_sql(str(condition)))
+        found_parts.append(matches.select(ROW))
+    found = pl.concat(found_parts).unique()
     missing = _applicable(rule, ctx.roster).join(found, on=ROW, how="anti")
     return missing.with_columns(_evidence(rule))
 

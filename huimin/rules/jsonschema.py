@@ -69,6 +69,12 @@ def _key_schema(spec: KeySpec) -> dict[str, Any]:
         "sql": {"type": "string"},
         "sql_list": {"type": "array", "items": {"type": "string"}},
         "dataset": {"enum": list(DATASET_NAMES)},
+        "datasets": {
+            "oneOf": [
+                {"enum": list(DATASET_NAMES)},
+                {"type": "array", "items": {"enum": list(DATASET_NAMES)}, "minItems": 1},
+            ]
+        },
         "roster": {"enum": list(ROSTER_KEYS)},
         "scope": {"enum": list(SCOPES)},
         "int": {"type": "integer", "minimum": 1},

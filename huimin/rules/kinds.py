@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-KeyType = Literal["sql", "sql_list", "dataset", "roster", "scope", "int", "str_list", "column"]
+KeyType = Literal[
+    "sql", "sql_list", "dataset", "datasets", "roster", "scope", "int", "str_list", "column"
+]
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,11 @@ class KindSpec:
     #: the key naming the other dataset whose row the condition sees as <dataset>.<column>
     other_key: str | None = None
 
-    def other_dataset(self, spec: dict[str, object]) -> str | None:
+    def other_dataset(self, spec: dict[str, object]) -> str | tuple[str, ...] | None:
+        """The dataset (or, for a ``datasets`` key, the datasets) the condition looks into."""
         value = spec.get(self.other_key) if self.other_key else None
+        if isinstance(value, list | tuple):
+            return tuple(str(v) for v in value)
         return str(value) if value is not None else None
 
 
@@ -88,7 +93,12 @@ KINDS: dict[str, KindSpec] = {
             "A clue when the person (or household) is NOT found in a dataset under a condition, "
             "e.g. 困难残疾人生活补贴 needs the household on 低保 that month.",
             {
-                "dataset": KeySpec("dataset", True, "where the person must appear"),
+                "dataset": KeySpec(
+                    "datasets",
+                    True,
+                    "where the person must appear; a list means: found in any of them (the "
+                    "condition then names each, e.g. dibao.x ... OR tekun.y ...)",
+                ),
                 "scope": SCOPE,
                 "applies_when": APPLIES_WHEN,
                 "condition": KeySpec("sql", False, "when a row of that dataset counts"),

@@ -377,6 +377,10 @@ class _FileLoader:
         if kind == "str_list":
             names = r.text_list(node, key)
             return [name for name in names or [] if self._dataset(node, name, key, True)]
+        if kind == "datasets" and isinstance(node, YSeq):
+            names = r.text_list(node, key) or []
+            found = [name for name in names if self._dataset(node, name, key, False)]
+            return found if found and len(found) == len(names) else None
         name = r.text(node, key)
         return name if name and self._dataset(node, name, key, kind == "roster") else None
 
@@ -435,7 +439,7 @@ class _FileLoader:
                 continue
             base = key.removesuffix("_key")
             owner = spec.get(base) if base in kind_spec.keys else kind_spec.other_dataset(spec)
-            if owner not in DATASET_NAMES:
+            if not isinstance(owner, str) or owner not in DATASET_NAMES:
                 continue
             columns = list(context.dataset_schema(str(owner)))
             if name not in columns:

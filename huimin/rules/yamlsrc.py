@@ -299,7 +299,7 @@ _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _DOTTED = re.compile(r'"?([A-Za-z_]\w*)"?\s*\.\s*"?([A-Za-z_]\w*)"?')
 _PARAM = re.compile(r'\bparam"?\s*\.\s*"?([A-Za-z_]\w*)')
 _MISSING_COLUMN = re.compile(r'unable to find column "([^"]+)"')
-SchemaKey = tuple[str, tuple[str, ...], str | None, bool, str | None]
+SchemaKey = tuple[str, tuple[str, ...], str | tuple[str, ...] | None, bool, str | None]
 
 
 def _first_line(error: BaseException) -> str:
@@ -430,7 +430,7 @@ class SqlChecker:
         loc: Loc,
         policy: str,
         parameters: Sequence[str] = (),
-        other: str | None = None,
+        other: str | tuple[str, ...] | None = None,
         household: bool = False,
         via: str | None = None,
         *,
