@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
-from huimin.rules.executors import EXECUTORS, RuleContext
+from huimin.rules.executors import EXECUTORS, PreparedData, RuleContext
 from huimin.rules.loader import load_rules, rule_files
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.output import write_clues
@@ -51,7 +51,8 @@ def explain(files: list[RuleFile], rule_id: str) -> str:
             lines.append(
                 f"    {first} – {until}{zone}: {value.value:g} ({value.status}; {value.source})"
             )
-    ctx = RuleContext({}, rule_file, roster_frame(rule_file, {}))
+    data = PreparedData({})
+    ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
     plan = EXECUTORS[rule.kind](rule, ctx).explain()
     lines += ["", "  polars plan:", *[f"    {line}" for line in plan.splitlines()]]
     return "\n".join(lines) + "\n"

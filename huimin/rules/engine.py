@@ -14,8 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from huimin.rules.context import prepare
-from huimin.rules.executors import EVIDENCE, EXECUTORS, ROW, RuleContext
+from huimin.rules.executors import EVIDENCE, EXECUTORS, ROW, PreparedData, RuleContext
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.params import param_struct
 from schemas import DATASETS, ContractModel
@@ -54,15 +53,9 @@ def clue_id(rule_id: str, subject: str, period: str) -> str:
     return f"HM-{digest[:16].upper()}"
 
 
-def roster_frame(rule_file: RuleFile, staged: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+def roster_frame(rule_file: RuleFile, data: PreparedData) -> pl.LazyFrame:
     """The policy roster with derived columns and the parameters in force for each row."""
-    model = DATASETS[rule_file.policy]
-    frame = staged.get(rule_file.policy)
-    if frame is None:
-        frame = pl.LazyFrame(schema=model.polars_schema()).with_columns(
-            pl.lit(None, pl.Int64).alias(ROW)
-        )
-    frame = prepare(frame, model, staged.get("population"))
+    frame = data.dataset(rule_file.policy)
     return frame.with_columns(param_struct(rule_file.parameters.values(), pl.col("period_start")))
 
 
@@ -142,8 +135,9 @@ def run_rules(
 ) -> RuleRun:
     """Every rule of every file over the staged datasets; clues sorted by clue id."""
     frames, per_rule = [], {}
+    data = PreparedData(dict(staged))
     for rule_file in rule_files:
-        ctx = RuleContext(dict(staged), rule_file, roster_frame(rule_file, staged))
+        ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
         source = (source_files or {}).get(rule_file.policy)
         for rule in rule_file.rules:
             clues = clues_for_rule(rule, rule_file, ctx, source)

@@ -8,7 +8,7 @@ may appear once per rule (the first match, in a fixed order, explains it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -24,12 +24,11 @@ MEMBER = "member"
 
 
 @dataclass
-class RuleContext:
-    """The staged data of a run, prepared for rules, and the roster being checked."""
+class PreparedData:
+    """The staged data of a run as rules see it; rosters are prepared once and kept."""
 
     staged: dict[str, pl.LazyFrame]  # dataset → staged frame (contract columns, _source_row)
-    rule_file: RuleFile
-    roster: pl.LazyFrame  # the policy roster with derived columns and ``param``
+    cache: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def raw(self, name: str) -> pl.LazyFrame:
         """A staged dataset as ingested (an empty frame of its schema when it was not sent)."""
@@ -40,10 +39,39 @@ class RuleContext:
         )
 
     def dataset(self, name: str) -> pl.LazyFrame:
-        """A staged dataset with the derived columns rules see (pooled ones concatenated)."""
+        """A staged dataset with the derived columns rules see (pooled ones concatenated).
+
+        Registries stay lazy scans; rosters, which every rule of their file and the
+        cross-roster rules read, are prepared once per run and kept in memory.
+        """
         if name in POOLED:
             return pl.concat([self.dataset(part) for part in POOLED[name]], how="vertical")
-        return prepare(self.raw(name), DATASETS[name], self.raw("population"))
+        model = DATASETS[name]
+        if model.__family__ != "roster":
+            return self.raw(name)
+        if name not in self.cache:
+            self.cache[name] = prepare(self.raw(name), model, self.households()).collect()
+        return self.cache[name].lazy()
+
+    def households(self) -> pl.LazyFrame:
+        """ID number → 户号 of the population registry (kept once read)."""
+        if "__households__" not in self.cache:
+            self.cache["__households__"] = (
+                self.raw("population").select("id_number", "household_id").collect()
+            )
+        return self.cache["__households__"].lazy()
+
+
+@dataclass
+class RuleContext:
+    """The prepared data of a run and the roster being checked."""
+
+    data: PreparedData
+    rule_file: RuleFile
+    roster: pl.LazyFrame  # the policy roster with derived columns and ``param``
+
+    def dataset(self, name: str) -> pl.LazyFrame:
+        return self.data.dataset(name)
 
 
 def _sql(text: str) -> pl.Expr:
@@ -90,7 +118,7 @@ def household_members(ctx: RuleContext) -> pl.LazyFrame:
             ).alias(MEMBER),
         ).unique(subset=["household_id", "period", MEMBER], maintain_order=True)
         return roster.join(listed, on=["household_id", "period"], how="inner")
-    population = ctx.dataset("population").select(
+    population = ctx.data.raw("population").select(
         "id_number", "name", "relation", pl.col("household_id").alias("__household__")
     )
     recipient = population.select(pl.col("id_number").alias("subject"), "__household__")
