@@ -106,11 +106,12 @@ def clues_for_rule(
         )
         .group_by(["subject", "period"], maintain_order=True)
         .agg(
+            # content-based choices, so the clue does not depend on the order of rows
             pl.col("__amount__").sum().round(2).alias("amount"),
-            pl.col("__street__").first().alias("street"),
-            pl.col("__org__").first().alias("organization"),
-            pl.col("__name__").first().alias("name"),
-            pl.col("evidence").first(),
+            pl.col("__street__").min().alias("street"),
+            pl.col("__org__").min().alias("organization"),
+            pl.col("__name__").min().alias("name"),
+            pl.col("evidence").min(),
             pl.col(ROW).min().alias("source_row"),
         )
     )

@@ -239,10 +239,16 @@ def run_duplicate(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
         *[o.alias(n) for o, n in zip(order, order_names, strict=True)],
     ).sort([*key_names, *order_names], nulls_last=True)
     rank = pl.int_range(pl.len()).over(key_names)
-    first_row = pl.col(ROW).first().over(key_names).alias("first_payment_row")
-    flagged = rows.with_columns(rank.alias("__rank__"), first_row).filter(pl.col("__rank__") > 0)
-    flagged = flagged.with_columns(_evidence(rule, [pl.col("first_payment_row")]))
-    return flagged.drop([*key_names, *order_names, "__rank__", "first_payment_row"])
+    # what the first payment was (by content, never by row number, which moves with the file)
+    first = [
+        _sql(text).first().over(key_names).alias(f"first payment: {text}") for text in rule.evidence
+    ]
+    flagged = rows.with_columns(rank.alias("__rank__")).with_columns(first)
+    flagged = flagged.filter(pl.col("__rank__") > 0)
+    flagged = flagged.with_columns(_evidence(rule, [pl.col(f.meta.output_name()) for f in first]))
+    return flagged.drop(
+        [*key_names, *order_names, "__rank__", *[f.meta.output_name() for f in first]]
+    )
 
 
 def run_aggregate(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
