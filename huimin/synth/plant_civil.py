@@ -382,16 +382,17 @@ def plant_tekun(w: World, r: Roles, solo: I64) -> None:
             "tekun_amount_above_standard",
             "amount above the 特困 standard of the month",
         )
-    for pid in recipients(w, "tekun", solo, k):
+    plant_paid_after_death(w, "tekun", solo, "tekun_paid_after_death")
+
+
+def plant_paid_after_death(w: World, dataset: str, solo: I64, code: str) -> None:
+    """Recipients of ``dataset`` who die in January–October 2023 while payments go on."""
+    rng = w.rng
+    for pid in recipients(w, dataset, solo, w.sizing.planted):
         month = int(rng.integers(1, 11))
         d = day(f"2023-{month:02d}-01") + int(rng.integers(0, 27))
         kill(w, int(pid), d)
-        w.mark(
-            "tekun",
-            person_rows(w, "tekun", int(pid), month),
-            "tekun_paid_after_death",
-            f"died {_ymd(d)}",
-        )
+        w.mark(dataset, person_rows(w, dataset, int(pid), month), code, f"died {_ymd(d)}")
 
 
 def plant_disability(w: World, r: Roles, solo: I64) -> None:
@@ -462,16 +463,7 @@ def plant_disability(w: World, r: Roles, solo: I64) -> None:
 
 def plant_elderly(w: World, solo: I64) -> None:
     k, rng = w.sizing.planted, w.rng
-    for pid in recipients(w, "elderly_allowance", solo, k):
-        m = int(rng.integers(1, 11))
-        d = day(f"2023-{m:02d}-01") + int(rng.integers(0, 27))
-        kill(w, int(pid), d)
-        w.mark(
-            "elderly_allowance",
-            person_rows(w, "elderly_allowance", int(pid), m),
-            "elderly_paid_after_death",
-            f"died {_ymd(d)}",
-        )
+    plant_paid_after_death(w, "elderly_allowance", solo, "elderly_paid_after_death")
     age0, age1 = w.people.age_on(day("2023-01-01")), w.people.age_on(day("2023-12-31"))
     pool = np.flatnonzero(w.people.alive & (age0 >= 70) & (age1 <= 78) & (solo == 0))
     for pid in w.pick(pool, k):
