@@ -28,6 +28,7 @@ HEADERS_ZH = {
     "source_row": "来源行号",
 }
 FIXED_CREATED = dt.datetime(2023, 1, 1)
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 
 
 def write_clues(clues: pl.DataFrame, output: Path) -> tuple[Path, Path]:
@@ -38,7 +39,8 @@ def write_clues(clues: pl.DataFrame, output: Path) -> tuple[Path, Path]:
     with atomic_path(xlsx) as tmp:
         workbook = xlsxwriter.Workbook(str(tmp))
         workbook.set_properties({"created": FIXED_CREATED})
-        clues.rename(HEADERS_ZH).write_excel(
+        for_people = clues.with_columns(pl.col("severity").replace(SEVERITY_ZH))
+        for_people.rename(HEADERS_ZH).write_excel(
             workbook, worksheet="线索", autofit=True, freeze_panes=(1, 0)
         )
         workbook.close()
