@@ -34,6 +34,7 @@ from huimin.reports.expectations import (
     prepare_frame,
     suite_notes,
 )
+from huimin.reports.overview import write_overview
 from schemas.common import current_as_of
 
 # Must be set before great_expectations is first imported (it is imported lazily, below).
@@ -422,6 +423,7 @@ def build_validation_reports(
         (building / SUMMARY_FILE).write_text(
             json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
+        write_overview(building, list(outcomes.values()))
         _swap_into_place(building, output_dir)
     finally:
         shutil.rmtree(building, ignore_errors=True)

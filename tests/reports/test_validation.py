@@ -137,6 +137,23 @@ def test_index_lists_every_dataset(report: tuple[ValidationSummary, Path]) -> No
     assert sorted(p.name for p in out.parent.iterdir()) == ["validation"]
 
 
+def test_the_front_page_works_offline(report: tuple[ValidationSummary, Path]) -> None:
+    """No script, no style from the internet; a row and working links for every dataset."""
+    import re
+
+    summary, out = report
+    index = summary.index_html.read_text(encoding="utf-8")
+    assert "<script" not in index
+    assert "http" not in index
+    for name, outcome in summary.datasets.items():
+        row = next(line for line in index.splitlines() if f"<code>{name}</code>" in line)
+        assert ("pass" if outcome.success else "fail") in row
+    links = re.findall(r'href="([^"]+)"', index)
+    assert len(links) >= 2 * len(summary.datasets)
+    assert all((out / link).is_file() for link in links)
+    assert (out / "gx-index.html").is_file()
+
+
 def test_clean_datasets_pass_and_problems_fail(report: tuple[ValidationSummary, Path]) -> None:
     summary, _ = report
     for name in ("population", "deaths", "elderly_allowance"):
