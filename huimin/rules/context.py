@@ -6,7 +6,8 @@ A condition is an SQL expression (parsed by ``pl.sql_expr``) over one roster row
 - derived columns: ``subject`` (the ID number; the project id for 高标准农田),
   ``registered_household`` (the subject's 户号 in the population registry), ``period``
   (month ``2023-05``, year ``2023`` or term ``2023秋``), ``period_start`` and ``period_end``
-  (dates), ``birth_date_from_id``, ``age`` (whole years at ``period_start``) and
+  (dates), ``period_total`` (all this roster paid the subject for the period),
+  ``birth_date_from_id``, ``age`` (whole years at ``period_start``) and
   ``gender_from_id`` from the ID, and ``as_of`` (the date the run judges at);
 - ``param.<name>``: the value of each parameter in force for the row's period (and zone);
 - for rules that look into another dataset: that dataset's row as ``<dataset>.<column>``
@@ -47,6 +48,7 @@ DERIVED: dict[str, pl.DataType] = {
     "gender_from_id": pl.String(),
     "as_of": pl.Date(),
     "registered_household": pl.String(),
+    "period_total": pl.Float64(),
 }
 MEMBER_FIELDS: dict[str, pl.DataType] = {
     "id_number": pl.String(),
@@ -147,6 +149,12 @@ def prepare(
     if model.__family__ != "roster":
         return frame
     frame = frame.with_columns(period_columns(model)).with_columns(derived_columns(model))
+    total = (
+        pl.col("amount").sum().over("subject", "period")
+        if "amount" in model.polars_schema()
+        else pl.lit(None, pl.Float64)
+    )
+    frame = frame.with_columns(total.alias("period_total"))
     if population is None:
         return frame.with_columns(pl.lit(None, pl.String).alias("registered_household"))
     households = population.select(
