@@ -11,12 +11,15 @@ A condition is an SQL expression (parsed by ``pl.sql_expr``) over one roster row
   ``gender_from_id`` from the ID, and ``as_of`` (the date the run judges at);
 - ``param.<name>``: the value of each parameter in force for the row's period (and zone);
 - for rules that look into another dataset: that dataset's row as ``<dataset>.<column>``
-  (``dibao`` pools the urban and rural 低保 rosters)
+  (``dibao`` pools the urban and rural 低保 rosters; ``land_holdings`` sums a person's
+  承包地 rows: ``contracted_area_mu``, ``transferred_out_area_mu``, ``rows``)
   (e.g. ``deaths.death_date``), with the same derived columns when it is a roster, and for
   household rules ``member.<column>`` (the household member the match is about).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -28,14 +31,55 @@ from schemas.common import current_as_of
 POOLED: dict[str, tuple[str, ...]] = {"dibao": ("dibao_rural", "dibao_urban")}
 
 
+@dataclass(frozen=True)
+class Totals:
+    """A registry summed per person: one row per ID number with the totals of some columns."""
+
+    source: str
+    key: str
+    sums: tuple[str, ...]
+
+    def schema(self) -> pl.Schema:
+        model = DATASETS[self.source].polars_schema()
+        return pl.Schema(
+            {
+                self.key: model[self.key],
+                **{name: model[name] for name in self.sums},
+                "rows": pl.UInt32(),
+                "_source_row": pl.Int64(),
+            }
+        )
+
+    def frame(self, registry: pl.LazyFrame) -> pl.LazyFrame:
+        return registry.group_by(self.key).agg(
+            *[pl.col(name).fill_null(0).sum() for name in self.sums],
+            pl.len().alias("rows"),
+            pl.col("_source_row").min(),
+        )
+
+
+#: registries summed per person: ``land_holdings`` is all of a person's contracted land
+#: (several 承包地 rows add up), so a grower is compared with everything they hold
+TOTALS: dict[str, Totals] = {
+    "land_holdings": Totals(
+        "land_contracts", "id_number", ("contracted_area_mu", "transferred_out_area_mu")
+    )
+}
+
+
 def model_of(name: str) -> type[ContractModel]:
-    """The contract model of a dataset, or of the first roster of a pooled one."""
-    return DATASETS[POOLED[name][0]] if name in POOLED else DATASETS[name]
+    """The contract model of a dataset (of the first roster of a pooled one, of the source of
+    a summed one)."""
+    if name in POOLED:
+        return DATASETS[POOLED[name][0]]
+    if name in TOTALS:
+        return DATASETS[TOTALS[name].source]
+    return DATASETS[name]
 
 
 def dataset_names() -> list[str]:
-    """Every name a rule may use for a dataset: the contract's and the pooled ones."""
-    return sorted([*DATASETS, *POOLED])
+    """Every name a rule may use for a dataset: the contract's, pooled and summed ones."""
+    return sorted([*DATASETS, *POOLED, *TOTALS])
 
 
 DERIVED: dict[str, pl.DataType] = {
@@ -165,6 +209,8 @@ def prepare(
 
 def dataset_schema(name: str) -> pl.Schema:
     """Columns of a staged dataset as rules see it (contract columns, derived, _source_row)."""
+    if name in TOTALS:
+        return TOTALS[name].schema()
     model = model_of(name)
     schema = dict(model.polars_schema())
     if model.__family__ == "roster":

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from huimin import idnumber
-from huimin.rules.context import POOLED, dataset_schema, model_of, prepare, subject_column
+from huimin.rules.context import (
+    POOLED,
+    TOTALS,
+    dataset_schema,
+    model_of,
+    prepare,
+    subject_column,
+)
 from huimin.rules.kinds import KINDS
 from huimin.rules.model import Rule, RuleFile
 from schemas import DATASETS
@@ -46,6 +53,8 @@ class PreparedData:
         """
         if name in POOLED:
             return pl.concat([self.dataset(part) for part in POOLED[name]], how="vertical")
+        if name in TOTALS:
+            return TOTALS[name].frame(self.raw(TOTALS[name].source))
         model = DATASETS[name]
         if model.__family__ != "roster":
             return self.raw(name)
