@@ -122,17 +122,39 @@ def _refuse_binary(path: Path) -> None:
             raise DataFileError(path, problem, fix)
 
 
-def _csv_head(path: Path, encoding: str) -> list[list[str | None]]:
+SEPARATORS = (",", "\t", ";", "|")
+
+
+def _csv_head(path: Path, encoding: str, separator: str) -> list[list[str | None]]:
     with path.open("rb") as handle:
         text = handle.read(SNIFF_BYTES).decode(encoding, errors="replace")
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
-    return [list(row) for row in csv.reader(io.StringIO("\n".join(lines)))]
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=separator)
+    return [list(row) for row in reader]
+
+
+def _header_hits(head: list[list[str | None]], known: set[str]) -> int:
+    return max(
+        (sum(1 for cell in row if cell and header_key(cell) in known) for row in head), default=0
+    )
+
+
+def detect_separator(path: Path, encoding: str, known: set[str]) -> str:
+    """The separator under which the most known headers appear (a comma when none does).
+
+    Some systems export "CSV" with tabs or semicolons; reading those with commas would make
+    one column of everything.
+    """
+    hits = {sep: _header_hits(_csv_head(path, encoding, sep), known) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: hits[sep])
+    return best if hits[best] > hits[","] else ","
 
 
 def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
     _refuse_binary(path)
     encoding = detect_encoding(path)
-    head = _csv_head(path, encoding)
+    separator = detect_separator(path, encoding, known)
+    head = _csv_head(path, encoding, separator)
     if not any(any(cell.strip() for cell in row if cell) for row in head):
         raise DataFileError(
             path, "the file is empty (no header row)", "send the file again with its rows"
@@ -141,13 +163,14 @@ def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
     source = path if encoding != "gb18030" else _transcode_to_utf8(path, encoding, workdir)
     staged = workdir / f"{path.stem}.raw.parquet"
     try:
-        _stage_csv_text(path, source, header, staged)
+        _stage_csv_text(path, source, header, staged, separator)
     except pl.exceptions.ComputeError as exc:
         if encoding == "gb18030" or "utf-8" not in str(exc).lower():
             raise DataFileError(path, f"cannot be read as CSV ({exc})", CSV_FIX) from exc
         # looked like UTF-8 at the start but is GB18030 further on
         encoding = "gb18030"
-        _stage_csv_text(path, _transcode_to_utf8(path, encoding, workdir), header, staged)
+        transcoded = _transcode_to_utf8(path, encoding, workdir)
+        _stage_csv_text(path, transcoded, header, staged, separator)
     frame = pl.scan_parquet(staged)
     return RawTable(frame, _count(frame), "csv", encoding, header + 1, {})
 
@@ -156,7 +179,7 @@ def _count(frame: pl.LazyFrame) -> int:
     return int(frame.select(pl.len()).collect().item())
 
 
-def _stage_csv_text(path: Path, source: Path, header: int, target: Path) -> None:
+def _stage_csv_text(path: Path, source: Path, header: int, target: Path, separator: str) -> None:
     """Stream a UTF-8 CSV as text into Parquet, numbering rows as the file shows them.
 
     A row with more (non-empty) fields than the header is an error: silently dropping the
@@ -171,6 +194,7 @@ def _stage_csv_text(path: Path, source: Path, header: int, target: Path) -> None
             infer_schema=False,
             encoding="utf8",
             truncate_ragged_lines=truncate,
+            separator=separator,
         )
         frame = frame.rename(lambda name: name.lstrip("\ufeff"))
         frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
@@ -184,17 +208,19 @@ def _stage_csv_text(path: Path, source: Path, header: int, target: Path) -> None
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise
-    _refuse_long_rows(path, source, header)
+    _refuse_long_rows(path, source, header, separator)
     stage(truncate=True)
 
 
-def _refuse_long_rows(path: Path, source: Path, header: int, shown: int = 3) -> None:
+def _refuse_long_rows(
+    path: Path, source: Path, header: int, separator: str, shown: int = 3
+) -> None:
     """Raise for rows with more non-empty fields than the header (empty trailing ones are fine)."""
     long_rows: list[tuple[int, int]] = []
     width = 0
     count = 0
     with source.open(encoding="utf-8-sig", newline="") as handle:
-        for index, row in enumerate(csv.reader(handle)):
+        for index, row in enumerate(csv.reader(handle, delimiter=separator)):
             if index < header:
                 continue
             if index == header:
