@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -247,7 +248,8 @@ def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
 
     try:
         reader = fastexcel.read_excel(str(path))
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+        index = _table_sheet(reader, known)
+        sheet = reader.load_sheet(index, header_row=None, dtypes="string")
         grid = sheet.to_polars()
     except Exception as exc:  # fastexcel raises its own exception types
         raise DataFileError(
@@ -266,7 +268,7 @@ def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
     # fastexcel leaves blank rows below the table; a row with no cell at all is not data
     data_columns = [name for name in names if name]
     body = body.filter(pl.any_horizontal(pl.col(data_columns).is_not_null()))
-    numeric = _numeric_xlsx_cells(path, header, names)
+    numeric = _numeric_xlsx_cells(path, index, header, names)
     return RawTable(body.lazy(), body.height, "xlsx", None, header + 1, numeric)
 
 
@@ -281,13 +283,27 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _numeric_xlsx_cells(path: Path, header: int, names: list[str]) -> dict[str, int]:
+def _table_sheet(reader: Any, known: set[str]) -> int:
+    """The sheet holding the table: the one whose top rows show the most known headers
+    (a workbook may start with a cover or 填报说明 sheet); the first on a tie."""
+    best, best_hits = 0, 0
+    for index in range(len(reader.sheet_names)):
+        grid = reader.load_sheet(
+            index, header_row=None, dtypes="string", n_rows=HEADER_SCAN_ROWS
+        ).to_polars()
+        hits = _header_hits([list(row) for row in grid.iter_rows()], known)
+        if hits > best_hits:
+            best, best_hits = index, hits
+    return best
+
+
+def _numeric_xlsx_cells(path: Path, sheet: int, header: int, names: list[str]) -> dict[str, int]:
     """How many cells of each column are stored as numbers (calamine keeps cell types)."""
     from python_calamine import CalamineWorkbook
 
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet)
     counts: Counter[int] = Counter()
-    for index, row in enumerate(sheet.iter_rows()):
+    for index, row in enumerate(cells.iter_rows()):
         if index > header:
             counts.update(i for i, cell in enumerate(row) if isinstance(cell, int | float))
     return {names[i]: n for i, n in sorted(counts.items()) if i < len(names)}

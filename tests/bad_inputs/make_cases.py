@@ -173,6 +173,23 @@ def xlsx_title_row() -> bytes:
     )
 
 
+def xlsx_cover_sheet_first() -> bytes:
+    """A 填报说明 (instructions) sheet before the table: the table's sheet is found."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": CREATED, "author": "huimin tests"})
+    cover = book.add_worksheet("填报说明")
+    cover.write_string(0, 0, "本表由各街道填报，身份证号码请以文本格式录入。")
+    table = book.add_worksheet("死亡人员")
+    text = book.add_format({"num_format": "@"})
+    rows = [["公民身份号码", "姓名", "死亡日期", "数据来源"], [A, "张三", "2023-05-01", "公安"]]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.write_string(r, c, value, text)
+    book.close()
+    return buffer.getvalue()
+
+
 def gbk_csv_chinese_headers() -> bytes:
     rows = [
         ELDERLY_ZH,
@@ -226,6 +243,7 @@ FIXTURES: dict[str, Callable[[], bytes]] = {
     "w26_empty_sheet_xlsx/deaths.xlsx": empty_sheet_xlsx,
     "w27_old_xls_extension/deaths.xls": unsupported_xls,
     "r21_xlsx_title_row_accepted/elderly_allowance.xlsx": xlsx_title_row,
+    "r42_xlsx_cover_sheet_first/deaths.xlsx": xlsx_cover_sheet_first,
     "r22_gbk_csv_chinese_headers/elderly_allowance.csv": gbk_csv_chinese_headers,
     "r23_utf8_bom_csv/deaths.csv": utf8_bom_csv,
     "r27_xlsx_date_cells_accepted/deaths.xlsx": xlsx_date_cells,
