@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
@@ -49,7 +50,8 @@ def explain(files: list[RuleFile], rule_id: str) -> str:
             zone = f" [{value.zone}]" if value.zone else ""
             until = last.isoformat() if last else "on"
             lines.append(
-                f"    {first} – {until}{zone}: {value.value:g} ({value.status}; {value.source})"
+                f"    {first} – {until}{zone}: {_shown(value.value)} "
+                f"({value.status}; {value.source})"
             )
     data = PreparedData({})
     ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
@@ -63,3 +65,7 @@ def apply_rules(output: Path, files: list[RuleFile], source_files: dict[str, str
     run = run_rules(files, load_staged(output), source_files)
     write_clues(run.clues, output)
     return run
+
+
+def _shown(value: float | dt.date) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else f"{value:g}"

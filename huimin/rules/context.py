@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from huimin import idnumber
+from huimin.rules.model import DATE_SUFFIX
 from schemas import DATASETS, ContractModel
 from schemas.common import current_as_of
 
@@ -227,10 +228,20 @@ def condition_schema(
     via: str | None = None,
 ) -> pl.Schema:
     """The columns a condition may use: the roster row, ``param``, the other dataset (and the
-    ``via`` dataset), and ``member`` for household rules."""
+    ``via`` dataset), and ``member`` for household rules.
+
+    ``parameters`` are names; a date-valued one ends in ``:date`` (``Parameter.typed_name``).
+    """
     schema = dict(dataset_schema(policy))
     if parameters:
-        schema["param"] = pl.Struct({name: pl.Float64() for name in parameters})
+        schema["param"] = pl.Struct(
+            {
+                name.removesuffix(DATE_SUFFIX): pl.Date()
+                if name.endswith(DATE_SUFFIX)
+                else pl.Float64()
+                for name in parameters
+            }
+        )
     others = other if isinstance(other, tuple) else (other,)
     for name in (via, *others):
         if name is not None:

@@ -172,7 +172,10 @@ def _parameter() -> dict[str, Any]:
         "type": "object",
         "required": list(VALUE_REQUIRED),
         "properties": {
-            "value": {"type": "number"},
+            "value": {
+                "oneOf": [{"type": "number"}, DATE],
+                "description": "An amount or rate, or a date (e.g. a programme's first day)",
+            },
             "start": {**DATE, "description": "First day in force"},
             "end": {**DATE, "description": "Last day in force (default: until the next value)"},
             "zone": {

@@ -226,6 +226,9 @@ class _FileLoader:
             self.sql.check(zone_by, e["zone_by"].loc, self.policy, what="zone_by")
         values = self._values(what, e["values"], "zone_by" in e) if "values" in e else []
         _check_overlaps(r, what, values)
+        dates = [v for v in values if isinstance(v.value, dt.date)]
+        if dates and len(dates) < len(values):
+            r.add(dates[0].loc, f"{what} mixes dates and numbers: its values must all be one kind")
         return Parameter(
             name,
             texts.get("title") or "",
@@ -252,7 +255,7 @@ class _FileLoader:
             return None
         r.keys(block, VALUE_KEYS, VALUE_REQUIRED, f"a value of {what}")
         e = block.entries
-        value = r.number(e["value"], "value") if "value" in e else None
+        value = self._param_value(e["value"]) if "value" in e else None
         start = r.date(e["start"], "start") if "start" in e else None
         end = r.date(e["end"], "end") if "end" in e else None
         if start is not None and end is not None and end < start:
@@ -266,6 +269,12 @@ class _FileLoader:
         return ParamValue(
             value, start, end, zone, cast(ValueStatus, status), source, note or "", block.loc
         )
+
+    def _param_value(self, node: YNode) -> float | dt.date | None:
+        """A number (an amount, a rate) or a date (e.g. the first day of a programme)."""
+        if isinstance(node, YScalar) and node.kind in ("str", "timestamp"):
+            return self.reader.date(node, "value")
+        return self.reader.number(node, "value")
 
     def _zone(self, block: YMap, what: str, zoned: bool) -> str | None:
         node = block.entries.get("zone")
@@ -415,14 +424,15 @@ class _FileLoader:
         via = spec.get("via")
         if via is not None and via not in DATASET_NAMES:
             return
-        args = (self.policy, list(self.parameters), other, household, via)
+        typed = [p.typed_name for p in self.parameters.values()]
+        args = (self.policy, typed, other, household, via)
         across = [name for name in spec.get("across") or [] if name != self.policy]
         for key, key_spec in kind_spec.keys.items():
             texts = [spec[key]] if key_spec.type == "sql" else spec[key] or []
             if key_spec.type in ("sql", "sql_list") and spec.get(key) is not None:
                 for text in texts:
                     self.sql.check(text, locs[key], *args, what=key, boolean=key == "condition")
-                    self.sql.check_across(text, locs[key], across, list(self.parameters), key)
+                    self.sql.check_across(text, locs[key], across, typed, key)
         items = evidence_node.items if isinstance(evidence_node, YSeq) else ()
         for text, item in zip(evidence, items, strict=False):
             self.sql.check(text, item.loc, *args, what="evidence")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["high", "medium", "low"]
+DATE_SUFFIX = ":date"
 Scope = Literal["person", "household"]
 ValueStatus = Literal["published", "example", "assumed"]
 
@@ -34,7 +35,7 @@ class Loc:
 class ParamValue:
     """One value of a parameter, in force from ``start`` until ``end`` (inclusive) or on."""
 
-    value: float
+    value: float | dt.date
     start: dt.date
     end: dt.date | None
     zone: str | None
@@ -59,6 +60,16 @@ class Parameter:
     zone_by: str | None
     values: tuple[ParamValue, ...]
     loc: Loc
+
+    @property
+    def is_date(self) -> bool:
+        """A date-valued parameter (a programme's first or last day), not an amount or rate."""
+        return any(isinstance(v.value, dt.date) for v in self.values)
+
+    @property
+    def typed_name(self) -> str:
+        """How the loader tells :func:`huimin.rules.context.condition_schema` its type."""
+        return f"{self.name}{DATE_SUFFIX}" if self.is_date else self.name
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,13 @@ def effective_ranges(parameter: Parameter) -> list[tuple[ParamValue, dt.date, dt
 def value_expr(parameter: Parameter, on: pl.Expr) -> pl.Expr:
     """The parameter's value in force on the date ``on`` (null where none is)."""
     zone = pl.sql_expr(parameter.zone_by).cast(pl.String) if parameter.zone_by else None
-    expr: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    dtype = pl.Date() if parameter.is_date else pl.Float64()
+    expr: pl.Expr = pl.lit(None, dtype=dtype)
     for value, first, last in reversed(effective_ranges(parameter)):
         in_force = on >= first if last is None else on.is_between(first, last)
         if zone is not None:
             in_force = in_force & (zone == value.zone)
-        expr = pl.when(in_force).then(pl.lit(float(value.value))).otherwise(expr)
+        expr = pl.when(in_force).then(pl.lit(value.value, dtype=dtype)).otherwise(expr)
     return expr
 
 
@@ -51,7 +52,7 @@ def param_struct(parameters: Iterable[Parameter], on: pl.Expr) -> pl.Expr:
     return pl.struct(fields).alias("param")
 
 
-def value_at(parameter: Parameter, day: dt.date, zone: str | None = None) -> float | None:
+def value_at(parameter: Parameter, day: dt.date, zone: str | None = None) -> float | dt.date | None:
     """Scalar lookup (for examples, explanations and tests)."""
     for value, first, last in effective_ranges(parameter):
         if value.zone == zone and first <= day and (last is None or day <= last):

@@ -52,3 +52,22 @@ def test_vectorised_lookup_agrees_with_the_scalar_one(day: dt.date, zone: str) -
     frame = pl.DataFrame({"on": [day], "area_type": [zone]})
     got = frame.select(value_expr(STANDARD, pl.col("on"))).item()
     assert got == value_at(STANDARD, day, zone)
+
+
+def test_date_valued_parameters() -> None:
+    window_end = Parameter(
+        "window_end",
+        "活动结束日期",
+        "日期",
+        "",
+        None,
+        (
+            _value(dt.date(2023, 12, 31), dt.date(2023, 1, 1)),
+            _value(dt.date(2024, 6, 30), dt.date(2024, 1, 1)),
+        ),
+        LOC,
+    )
+    assert window_end.is_date and window_end.typed_name == "window_end:date"
+    frame = pl.DataFrame({"on": [dt.date(2023, 8, 1), dt.date(2024, 2, 1)]})
+    got = frame.select(value_expr(window_end, pl.col("on"))).to_series().to_list()
+    assert got == [dt.date(2023, 12, 31), dt.date(2024, 6, 30)]
