@@ -32,7 +32,9 @@ def validation_reports(run: pipeline.IngestRun) -> dict[str, Any] | None:
 
 @task(name="apply-rules")
 def apply_rules(run: pipeline.IngestRun, rules_dir: Path | None) -> dict[str, Any]:
-    return pipeline.apply_catalogue(run, rules_dir)
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+
+    return pipeline.apply_catalogue(run, load_catalogue(rules_dir or DEFAULT_RULES))
 
 
 @flow(name="huimin-district-run", log_prints=True)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,6 +23,9 @@ from huimin.errors import ConfigError, DataFileError
 from huimin.ingest import DatasetResult, ingest_file
 from huimin.sources import Discovery, Source, discover
 from schemas.common import as_of_date
+
+if TYPE_CHECKING:
+    from huimin.rules.model import RuleFile
 
 EXIT_OK = 0
 EXIT_DATA_ERROR = 2
@@ -186,11 +189,10 @@ def _ingest_with_progress(
     return (EXIT_DATA_ERROR if run.errors else EXIT_OK), run
 
 
-def apply_catalogue(run: IngestRun, rules_dir: Path | None) -> dict[str, Any]:
+def apply_catalogue(run: IngestRun, catalogue: list[RuleFile]) -> dict[str, Any]:
     """Apply every rule to the staged data of ``run``; write clues; return the summary."""
-    from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
+    from huimin.rules.commands import apply_rules
 
-    catalogue = load_catalogue(rules_dir or DEFAULT_RULES)
     sources = {r.dataset: Path(r.file).name for r in run.results if r.ok}
     started = time.perf_counter()
     with as_of_date(run.as_of):
@@ -218,7 +220,7 @@ def run_all(
     from huimin.rules.model import RuleFileError
 
     try:
-        load_catalogue(rules or DEFAULT_RULES)
+        catalogue = load_catalogue(rules or DEFAULT_RULES)
     except RuleFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]error:[/red] {problem}", soft_wrap=True, highlight=False)
@@ -228,7 +230,7 @@ def run_all(
     )
     if run is None:
         return code
-    run.rules = apply_catalogue(run, rules)
+    run.rules = apply_catalogue(run, catalogue)
     write_manifest(run)
     console.print(
         f"rules: {run.rules['rules']} rules gave {run.rules['clues']:,} clues in "
