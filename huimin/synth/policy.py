@@ -63,22 +63,32 @@ def _by_month(old: float, new: float) -> npt.NDArray[np.float64]:
     return np.where(months >= STANDARD_CHANGE_MONTH, new, old).astype(np.float64)
 
 
+def _zoned_standard(
+    month: npt.NDArray[np.int64],
+    urban: npt.NDArray[np.bool_],
+    urban_values: tuple[float, float],
+    rural_values: tuple[float, float],
+) -> npt.NDArray[np.float64]:
+    urb, rur = _by_month(*urban_values), _by_month(*rural_values)
+    return np.where(urban, urb[month - 1], rur[month - 1])
+
+
 def dibao_standard(
     month: npt.NDArray[np.int64], urban: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.float64]:
     """低保 standard for pay months 1..12 of 2023, urban or rural."""
-    urb = _by_month(DIBAO_URBAN_2022, DIBAO_URBAN_2023)
-    rur = _by_month(DIBAO_RURAL_2022, DIBAO_RURAL_2023)
-    return np.where(urban, urb[month - 1], rur[month - 1])
+    return _zoned_standard(
+        month, urban, (DIBAO_URBAN_2022, DIBAO_URBAN_2023), (DIBAO_RURAL_2022, DIBAO_RURAL_2023)
+    )
 
 
 def tekun_standard(
     month: npt.NDArray[np.int64], urban: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.float64]:
     """特困 basic support standard for pay months 1..12 of 2023, urban or rural."""
-    urb = _by_month(TEKUN_URBAN_2022, TEKUN_URBAN_2023)
-    rur = _by_month(TEKUN_RURAL_2022, TEKUN_RURAL_2023)
-    return np.where(urban, urb[month - 1], rur[month - 1])
+    return _zoned_standard(
+        month, urban, (TEKUN_URBAN_2022, TEKUN_URBAN_2023), (TEKUN_RURAL_2022, TEKUN_RURAL_2023)
+    )
 
 
 def elderly_amount(age: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
