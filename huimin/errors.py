@@ -1,12 +1,24 @@
-"""Error types: bad data, bad rules, and our own bugs are told apart."""
+"""Error types: bad data, bad configuration or rules, and our own bugs are told apart.
+
+Every command goes through one boundary (:mod:`huimin.boundary`) that turns these into exit
+codes: 0 ok, 1 checks failed, 2 unusable input or configuration, 3 internal error.
+No message built here ever carries a row of data: parsers' own texts are summarised.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+EXIT_OK = 0
+EXIT_CHECKS_FAILED = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERNAL = 3
+
 
 class HuiminError(Exception):
     """Base of every error huimin raises on purpose."""
+
+    exit_code = EXIT_UNUSABLE
 
 
 class DataFileError(HuiminError):
@@ -24,8 +36,15 @@ class DataFileError(HuiminError):
 
 
 class ConfigError(HuiminError):
-    """A configuration file (sources.yaml, a rule file) is wrong; the message locates it."""
+    """A configuration file (sources.yaml, a rule file, a parameters file) or a command-line
+    argument is wrong; the message locates it."""
+
+
+class RunLockedError(ConfigError):
+    """Another run holds the output folder."""
 
 
 class InternalError(HuiminError):
-    """A bug in huimin itself: please report it with the run's manifest."""
+    """A bug in huimin itself: please report it with the run's log."""
+
+    exit_code = EXIT_INTERNAL
