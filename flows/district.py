@@ -1,13 +1,16 @@
-"""Prefect wiring of the district run: discover → ingest each dataset → reports → manifest.
+"""Prefect wiring of the district run: catalogue → discover → ingest each dataset → rules →
+reports → manifest → publish.
 
-Thin on purpose: every step is a function of :mod:`huimin.pipeline`. Run once with
-``huimin flow run --input DIR --output DIR``; serve on a schedule with ``huimin flow serve``
-(needs ``prefect server start`` for the schedule to fire).
+Thin on purpose: every step is a function of :mod:`huimin.pipeline`, the same the command line
+calls, and the result is published at the output folder in one step (:mod:`huimin.runs`).
+Run once with ``huimin flow run --input DIR --output DIR``; serve on a schedule with
+``huimin flow serve`` (needs ``prefect server start`` for the schedule to fire).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +18,18 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from huimin import pipeline
+from huimin.context import RunContext
 from huimin.ingest import DatasetResult
-from huimin.sources import Source, discover
+from huimin.redact import install_log_redaction
+from huimin.runs import RunArea
+from huimin.sources import Source
 
 
 @task(name="ingest-dataset", task_run_name="ingest {source.dataset}")
-def ingest_dataset(source: Source, output: Path, as_of: dt.date) -> DatasetResult:
-    return pipeline.ingest_source(source, output, as_of)
+def ingest_dataset(
+    source: Source, output: Path, ctx: RunContext, work: Path | None = None
+) -> DatasetResult:
+    return pipeline.ingest_source(source, output, ctx, work)
 
 
 @task(name="validation-reports")
@@ -31,10 +39,8 @@ def validation_reports(run: pipeline.IngestRun) -> dict[str, Any] | None:
 
 
 @task(name="apply-rules")
-def apply_rules(run: pipeline.IngestRun, rules_dir: Path | None) -> dict[str, Any]:
-    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
-
-    return pipeline.apply_catalogue(run, load_catalogue(rules_dir or DEFAULT_RULES))
+def apply_rules(run: pipeline.IngestRun, catalogue: list[Any]) -> dict[str, Any]:
+    return pipeline.apply_catalogue(run, catalogue)
 
 
 @flow(name="huimin-district-run", log_prints=True)
@@ -45,20 +51,39 @@ def district_run(
     as_of: dt.date | None = None,
     rules_dir: Path | None = None,
     rules: bool = True,
+    absent: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Ingest and validate one input folder, apply the rules; returns the run manifest."""
-    day = as_of or dt.date.today()
-    run = pipeline.IngestRun(Path(input_dir), Path(output_dir), day)
-    discovery = discover(run.input_dir)
-    futures = [ingest_dataset.submit(s, run.output_dir, day) for s in discovery.sources]
-    run.results = [f.result() for f in futures]
-    run.results.extend(pipeline.error_result(e) for e in discovery.errors)
-    if reports:
-        run.validation = validation_reports(run)
-    if rules:
-        run.rules = apply_rules(run, rules_dir)
-    pipeline.write_manifest(run)
+    """Ingest and validate one input folder, apply the rules, publish; returns the manifest."""
+    install_log_redaction()
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+
+    started = time.perf_counter()
+    catalogue = load_catalogue(rules_dir or DEFAULT_RULES) if rules else None
+    ctx = RunContext(as_of or dt.date.today(), absent=frozenset(absent or ()))
+    area = RunArea(Path(output_dir))
+    with area.locked(command="huimin flow run"):
+        discovery, ctx = pipeline.discover_inputs(Path(input_dir), ctx)
+        building = area.new_run()
+        try:
+            run = pipeline.IngestRun(Path(input_dir), building.folder, ctx, run_id=building.run_id)
+            run.ignored = [(str(p), why) for p, why in discovery.ignored]
+            futures = [
+                ingest_dataset.submit(s, building.folder, ctx, building.work)
+                for s in discovery.sources
+            ]
+            run.results = [f.result() for f in futures]
+            run.results.extend(pipeline.error_result(e) for e in discovery.errors)
+            if catalogue is not None:
+                run.rules = apply_rules(run, catalogue)
+            if reports:
+                run.validation = validation_reports(run)
+            run.seconds = time.perf_counter() - started
+            pipeline.write_manifest(run)
+            building.publish()
+        except BaseException:
+            building.discard()
+            raise
     create_markdown_artifact(
-        key="huimin-ingest", markdown=pipeline.summary_markdown(run), description="huimin ingest"
+        key="huimin-run", markdown=pipeline.summary_markdown(run), description="huimin run"
     )
     return run.manifest()

@@ -9,10 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, cast
 
 import typer
 from rich.console import Console
+
+from huimin.boundary import guarded
+from huimin.context import MAX_TEXT_CHARS, XLSX_MAX_RATIO, XLSX_MAX_UNCOMPRESSED, Limits, RunContext
+from huimin.errors import EXIT_CHECKS_FAILED, ConfigError
+from huimin.redact import RedactingWriter
 
 app = typer.Typer(
     name="huimin",
@@ -38,7 +43,7 @@ RulesDir = Annotated[
     typer.Option("--rules", help="Folder of rule files (default: the project's rules/)."),
 ]
 
-console = Console(stderr=True)
+console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
 
 
 class Scale(StrEnum):
@@ -59,7 +64,10 @@ InputDir = Annotated[
     ),
 ]
 OutputDir = Annotated[
-    Path, typer.Option("--output", "-o", help="Folder for staged data, quarantine and reports.")
+    Path,
+    typer.Option(
+        "--output", "-o", help="Where the result is published (a link to its latest complete run)."
+    ),
 ]
 AsOf = Annotated[
     dt.datetime | None,
@@ -71,50 +79,136 @@ AsOf = Annotated[
 ]
 
 
+Absent = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--absent",
+        help="A dataset this district never sends (repeat, or comma-separated): its rules are "
+        "skipped and listed, not reported as failures. Also `absent:` in sources.yaml.",
+    ),
+]
+Wait = Annotated[
+    bool,
+    typer.Option("--wait", help="If another run holds OUTPUT, wait for it instead of refusing."),
+]
+MaxText = Annotated[
+    int,
+    typer.Option("--max-text-chars", min=1, help="A text cell longer than this is quarantined."),
+]
+MaxXlsxBytes = Annotated[
+    int,
+    typer.Option(
+        "--max-xlsx-bytes",
+        min=1,
+        help="An .xlsx whose parts unpack to more bytes than this is refused before parsing.",
+    ),
+]
+MaxXlsxRatio = Annotated[
+    float,
+    typer.Option(
+        "--max-xlsx-ratio",
+        min=1.0,
+        help="An .xlsx that unpacks to more than this many times its size is refused.",
+    ),
+]
+Reports = Annotated[
+    bool,
+    typer.Option("--reports/--no-reports", help="Build the validation reports (Data Docs)."),
+]
+
+
+def _context(
+    as_of: dt.datetime | None,
+    absent: list[str] | None,
+    max_text_chars: int = MAX_TEXT_CHARS,
+    max_xlsx_bytes: int = XLSX_MAX_UNCOMPRESSED,
+    max_xlsx_ratio: float = XLSX_MAX_RATIO,
+) -> RunContext:
+    from schemas import DATASETS
+
+    names = frozenset(n.strip() for item in absent or [] for n in item.split(",") if n.strip())
+    unknown = sorted(names - set(DATASETS))
+    if unknown:
+        raise ConfigError(
+            f"--absent: unknown dataset {', '.join(unknown)} (known: {', '.join(sorted(DATASETS))})"
+        )
+    limits = Limits(max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
+    return RunContext(_date(as_of), limits, names)
+
+
 @app.command()
+@guarded(console)
 def ingest(
     input_dir: InputDir,
     output: OutputDir,
-    reports: Annotated[
-        bool, typer.Option(help="Also build the Great Expectations Data Docs.")
-    ] = True,
+    reports: Reports = True,
     as_of: AsOf = None,
+    absent: Absent = None,
+    wait: Wait = False,
+    max_text_chars: MaxText = MAX_TEXT_CHARS,
+    max_xlsx_bytes: MaxXlsxBytes = XLSX_MAX_UNCOMPRESSED,
+    max_xlsx_ratio: MaxXlsxRatio = XLSX_MAX_RATIO,
 ) -> None:
     """Read, normalise and validate every dataset in INPUT; stage the valid rows as Parquet.
 
     Bad rows go to OUTPUT/quarantine/<dataset>.parquet with every reason; OUTPUT/manifest.json
-    counts rows in, valid and quarantined per dataset.
+    counts rows in, valid and quarantined per dataset. The result is published at OUTPUT in one
+    step when the run is complete.
     """
-    from huimin.pipeline import run_ingest
+    from huimin.job import run_job
 
-    code = run_ingest(input_dir, output, reports=reports, as_of=_date(as_of), console=console)
-    raise typer.Exit(code)
-
-
-@app.command()
-def run(
-    input_dir: InputDir,
-    output: OutputDir,
-    reports: Annotated[bool, typer.Option(help="Build the Great Expectations Data Docs.")] = True,
-    as_of: AsOf = None,
-    rules: RulesDir = None,
-) -> None:
-    """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
-
-    Writes OUTPUT/clues.parquet and OUTPUT/clues.xlsx (one row per clue) beside the staged
-    data, quarantine, manifest and validation reports.
-    """
-    from huimin.pipeline import run_all
-
-    code = run_all(
-        input_dir, output, reports=reports, as_of=_date(as_of), rules=rules, console=console
+    ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
+    code = run_job(
+        input_dir,
+        output,
+        ctx=ctx,
+        reports=reports,
+        catalogue=None,
+        console=console,
+        wait=wait,
+        command="huimin ingest",
     )
     raise typer.Exit(code)
 
 
 @app.command()
-def synth(
+@guarded(console)
+def run(
+    input_dir: InputDir,
     output: OutputDir,
+    reports: Reports = True,
+    as_of: AsOf = None,
+    rules: RulesDir = None,
+    absent: Absent = None,
+    wait: Wait = False,
+    max_text_chars: MaxText = MAX_TEXT_CHARS,
+    max_xlsx_bytes: MaxXlsxBytes = XLSX_MAX_UNCOMPRESSED,
+    max_xlsx_ratio: MaxXlsxRatio = XLSX_MAX_RATIO,
+) -> None:
+    """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
+
+    Writes OUTPUT/clues.parquet and OUTPUT/clues.xlsx (one row per clue) beside the staged
+    data, quarantine, manifest and validation reports. The rule catalogue is checked first;
+    the whole result is published at OUTPUT in one step when the run is complete.
+    """
+    from huimin.job import run_job
+    from huimin.rules.commands import load_catalogue
+
+    ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
+    catalogue = load_catalogue(rules or default_rules())
+    code = run_job(
+        input_dir, output, ctx=ctx, reports=reports, catalogue=catalogue, console=console, wait=wait
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+@guarded(console)
+def synth(
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Folder to write the synthetic district's files into."),
+    ],
     scale: Annotated[Scale, typer.Option(help="sample (a few thousand), district, city")] = (
         Scale.sample
     ),
@@ -128,6 +222,7 @@ def synth(
 
 
 @contract_app.command("docs")
+@guarded(console)
 def contract_docs(
     output: Annotated[Path, typer.Option(help="Where to write the data dictionary.")] = Path(
         "docs/data-contract.md"
@@ -136,20 +231,26 @@ def contract_docs(
     """Regenerate the data dictionary (docs/data-contract.md) from the schemas."""
     from huimin.datadict import write_data_dictionary
 
+    output.parent.mkdir(parents=True, exist_ok=True)
     write_data_dictionary(output)
     console.print(f"wrote {output}")
 
 
 @flow_app.command("run")
-def flow_run(input_dir: InputDir, output: OutputDir, as_of: AsOf = None) -> None:
+@guarded(console)
+def flow_run(
+    input_dir: InputDir, output: OutputDir, as_of: AsOf = None, absent: Absent = None
+) -> None:
     """Run the district job once as a Prefect flow (a temporary Prefect server starts)."""
     from flows.district import district_run
 
-    manifest = district_run(input_dir, output, as_of=_date(as_of))
-    raise typer.Exit(2 if manifest["errors"] else 0)
+    ctx = _context(as_of, absent)
+    manifest = district_run(input_dir, output, as_of=ctx.as_of, absent=sorted(ctx.absent))
+    raise typer.Exit(int(manifest.get("exit_code", 0)))
 
 
 @flow_app.command("serve")
+@guarded(console)
 def flow_serve(
     input_dir: InputDir,
     output: OutputDir,
@@ -164,105 +265,112 @@ def flow_serve(
 
 
 @rules_app.command("check")
+@guarded(console)
 def rules_check(rules: RulesDir = None) -> None:
     """Load every rule file; print each problem as file:line:column (exit 2 if any)."""
-    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
-    from huimin.rules.model import RuleFileError
+    from huimin.rules.commands import load_catalogue
 
-    try:
-        files = load_catalogue(rules or DEFAULT_RULES)
-    except RuleFileError as exc:
-        for problem in exc.problems:
-            console.print(str(problem), soft_wrap=True, highlight=False, markup=False)
-        console.print(f"{len(exc.problems)} problem(s)")
-        raise typer.Exit(2) from None
+    files = load_catalogue(rules or default_rules())
     count = sum(len(f.rules) for f in files)
     console.print(f"{len(files)} rule files, {count} rules: ok")
 
 
 @rules_app.command("test")
+@guarded(console)
 def rules_test(
     prefix: Annotated[str | None, typer.Argument(help="Only rules whose id starts so.")] = None,
     rules: RulesDir = None,
 ) -> None:
     """Run every rule's examples; exit 1 if any gives other clues than it expects."""
-    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+    from huimin.rules.commands import load_catalogue
     from huimin.rules.examples import run_examples
 
-    outcomes = run_examples(load_catalogue(rules or DEFAULT_RULES), prefix)
+    outcomes = run_examples(load_catalogue(rules or default_rules()), prefix)
     failed = [o for o in outcomes if not o.passed]
     for outcome in failed:
         console.print(outcome.describe(), soft_wrap=True, highlight=False, markup=False)
     console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    raise typer.Exit(1 if failed else 0)
+    if not outcomes:
+        raise ConfigError(f"no rule example matches '{prefix}'")
+    raise typer.Exit(EXIT_CHECKS_FAILED if failed else 0)
 
 
 @rules_app.command("run")
+@guarded(console)
 def rules_run(
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="An ingest output folder (with staged/).")
+        Path, typer.Option("--output", "-o", help="A published `huimin run` output folder.")
     ],
     rules: RulesDir = None,
     as_of: AsOf = None,
+    wait: Wait = False,
 ) -> None:
-    """Apply the catalogue to already staged data (after editing rules, no new ingest)."""
-    import json
+    """Apply the catalogue to already staged data (after editing rules, no new ingest).
 
-    from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
-    from schemas.common import as_of_date
+    The result is published at OUTPUT as a new run: the staged data of the previous one, the
+    new clues and manifest.
+    """
+    from huimin.job import rerun_rules
+    from huimin.rules.commands import load_catalogue
 
-    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
-    sources = {
-        name: Path(entry["file"]).name
-        for name, entry in manifest["datasets"].items()
-        if entry["error"] is None
-    }
-    with as_of_date(_date(as_of)):
-        result = apply_rules(output, load_catalogue(rules or DEFAULT_RULES), sources)
-    console.print(
-        f"{len(result.per_rule)} rules gave {result.clues.height:,} clues: "
-        f"{output / 'clues.parquet'}"
-    )
+    catalogue = load_catalogue(rules or default_rules())
+    ctx = RunContext(_date(as_of)) if as_of else None
+    code = rerun_rules(output, catalogue=catalogue, ctx=ctx, console=console, wait=wait)
+    raise typer.Exit(code)
 
 
 @rules_app.command("explain")
+@guarded(console)
 def rules_explain(
     rule_id: Annotated[str, typer.Argument(help="e.g. dibao_rural.member_dead_paid")],
     rules: RulesDir = None,
 ) -> None:
     """Print what a rule does, its parameters with their dated values, and its polars plan."""
-    from huimin.rules.commands import DEFAULT_RULES, explain, load_catalogue
+    from huimin.rules.commands import explain, load_catalogue
 
     try:
-        text = explain(load_catalogue(rules or DEFAULT_RULES), rule_id)
+        text = explain(load_catalogue(rules or default_rules()), rule_id)
     except KeyError as exc:
-        console.print(str(exc.args[0]), soft_wrap=True, markup=False)
-        raise typer.Exit(2) from None
+        raise ConfigError(str(exc.args[0])) from None
     typer.echo(text)
 
 
 @rules_app.command("score")
+@guarded(console)
 def rules_score(
     output: Annotated[Path, typer.Option("--output", "-o", help="A `huimin run` output folder.")],
     truth: Annotated[Path, typer.Option(help="truth/anomalies.parquet of a synthetic district.")],
-    truth_map: Annotated[Path, typer.Option(help="Rule id → anomaly types (file or folder).")] = (
-        Path("data/reference/rule-truth-map")
-    ),
+    truth_map: Annotated[
+        Path | None,
+        typer.Option(help="Rule id → anomaly types (file or folder; default: the project's)."),
+    ] = None,
     rules: RulesDir = None,
 ) -> None:
     """Recall and precision of the clues per planted anomaly type, as a Markdown table."""
     import polars as pl
 
-    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+    from huimin.rules.commands import load_catalogue
     from huimin.rules.evaluate import load_truth_map, markdown, score
 
+    for path, what in ((output / "clues.parquet", "--output"), (truth, "--truth")):
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such file ({what})")
     table = score(
         pl.read_parquet(output / "clues.parquet"),
         pl.read_parquet(truth),
-        load_truth_map(truth_map),
-        load_catalogue(rules or DEFAULT_RULES),
+        load_truth_map(truth_map or project_path("data", "reference", "rule-truth-map")),
+        load_catalogue(rules or default_rules()),
     )
     typer.echo(markdown(table))
+
+
+def default_rules() -> Path:
+    return project_path("rules")
+
+
+def project_path(*parts: str) -> Path:
+    """A file of the project itself, wherever the command is run from."""
+    return Path(__file__).resolve().parents[1].joinpath(*parts)
 
 
 def _date(value: dt.datetime | None) -> dt.date:

@@ -2,6 +2,14 @@
 
 An ID number is always a string. 18 characters: 6-digit address code, 8-digit birth date
 YYYYMMDD, 3-digit sequence (odd = male) and a check character computed from the first 17.
+The address code starts with the 2-digit code of a province (GB/T 2260).
+
+The foreigner's permanent-residence ID card (外国人永久居留身份证, issued since 2023-12-01)
+has a number of the same shape: ``9`` (the foreigner mark), the 2-digit province code of the
+place that issued it, a 3-digit nationality code, the birth date YYYYMMDD, a 3-digit sequence
+and the same GB 11643 check character. It is accepted wherever a citizen's number is, so a
+foreign resident receiving a benefit is not quarantined; ``9`` followed by anything but a
+mainland province code is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +23,23 @@ CHECK_CHARS = "10X98765432"
 ID_PATTERN = r"^[0-9]{17}[0-9X]$"
 OLD_ID_PATTERN = r"^[0-9]{15}$"
 EARLIEST_BIRTH = dt.date(1880, 1, 1)
+
+#: first two digits of a citizen's number: the provinces of GB/T 2260 (71 台湾, 81 香港, 82 澳门)
+#: and 83, which the residence permits of Taiwan residents (台湾居民居住证) use
+CITIZEN_PROVINCES: frozenset[str] = frozenset(
+    ["11", "12", "13", "14", "15", "21", "22", "23"]
+    + [str(code) for code in range(31, 38)]
+    + [str(code) for code in range(41, 47)]
+    + [str(code) for code in range(50, 55)]
+    + [str(code) for code in range(61, 66)]
+    + ["71", "81", "82", "83"]
+)
+#: the mark that starts a foreigner's permanent-residence number (2023 format)
+FOREIGNER_MARK = "9"
+#: provinces that issue the foreigner's card: the mainland ones
+ISSUING_PROVINCES: frozenset[str] = frozenset(
+    code for code in CITIZEN_PROVINCES if code not in {"71", "81", "82", "83"}
+)
 
 _FULL_WIDTH = [chr(0xFF10 + i) for i in range(10)] + ["Ｘ", "ｘ", "x"]
 _HALF_WIDTH = [str(i) for i in range(10)] + ["X", "X", "X"]
@@ -32,18 +57,43 @@ def make_id(address: str, birth: dt.date, sequence: int) -> str:
     return body + check_char(body)
 
 
+def make_foreigner_id(province: str, nationality: str, birth: dt.date, sequence: int) -> str:
+    """Build a valid foreigner's permanent-residence number (2023 format) from its parts."""
+    body = f"{FOREIGNER_MARK}{province}{nationality}{birth:%Y%m%d}{sequence:03d}"
+    return body + check_char(body)
+
+
 def is_valid(value: str, as_of: dt.date | None = None) -> bool:
     """Scalar check of an ID number (format, check character, real birth date not in future)."""
     value = value.strip().replace("x", "X")
     if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
         return False
-    if check_char(value[:17]) != value[17]:
+    if check_char(value[:17]) != value[17] or not has_province_code(value):
         return False
     try:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
     return EARLIEST_BIRTH <= born <= (as_of or dt.date.today())
+
+
+def has_province_code(value: str) -> bool:
+    """Scalar: a citizen's number starts with a province code, a foreigner's with 9 and one."""
+    if value.startswith(FOREIGNER_MARK):
+        return value[1:3] in ISSUING_PROVINCES
+    return value[:2] in CITIZEN_PROVINCES
+
+
+def is_foreigner(expr: pl.Expr) -> pl.Expr:
+    """True where the number is a foreigner's permanent-residence number (starts with 9)."""
+    return expr.str.starts_with(FOREIGNER_MARK)
+
+
+def has_valid_province(expr: pl.Expr) -> pl.Expr:
+    """True where the first two digits are a province (9 then an issuing province)."""
+    citizen = expr.str.slice(0, 2).is_in(sorted(CITIZEN_PROVINCES))
+    foreign = is_foreigner(expr) & expr.str.slice(1, 2).is_in(sorted(ISSUING_PROVINCES))
+    return pl.when(is_foreigner(expr)).then(foreign).otherwise(citizen)
 
 
 def normalize(expr: pl.Expr) -> pl.Expr:

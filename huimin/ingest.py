@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from huimin.atomic import atomic_path, write_parquet
+from huimin.context import RunContext
 from huimin.errors import DataFileError, InternalError
 from huimin.readers import SOURCE_ROW, RawTable, header_key, read_table
 from huimin.rowchecks import (
@@ -28,6 +29,7 @@ from huimin.rowchecks import (
     split_chunk,
 )
 from schemas import ContractModel
+from schemas.common import current_as_of
 
 #: rows handled at once; larger files are processed chunk by chunk to bound memory
 CHUNK_ROWS = 1_000_000
@@ -126,26 +128,53 @@ def check_excel_numbers(
 
 
 def ingest_file(
-    path: Path, model: type[ContractModel], output: Path, renames: dict[str, str] | None = None
+    path: Path,
+    model: type[ContractModel],
+    output: Path,
+    renames: dict[str, str] | None = None,
+    *,
+    ctx: RunContext | None = None,
+    work: Path | None = None,
 ) -> DatasetResult:
-    """Ingest one file as the dataset of ``model``; whole-file faults raise DataFileError."""
+    """Ingest one file as the dataset of ``model``; whole-file faults raise DataFileError.
+
+    ``ctx`` carries the date data is judged at and the limits on hostile input; without it,
+    today (or the date an enclosing :func:`schemas.common.as_of_date` block sets) and the
+    default limits. Every temporary copy of the file's rows lives in a folder made inside
+    ``work`` (the run's own work folder) and removed at the end; without ``work``, inside
+    ``output``.
+    """
+    ctx = ctx or RunContext(as_of=current_as_of())
     output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".huimin-work-", dir=output) as tmp:
-        return _ingest(path, model, output, renames or {}, Path(tmp))
+    parent = work if work is not None else output
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".huimin-work-", dir=parent) as tmp:
+        return _ingest(path, model, output, renames or {}, Path(tmp), ctx)
 
 
 def _ingest(
-    path: Path, model: type[ContractModel], output: Path, renames: dict[str, str], work: Path
+    path: Path,
+    model: type[ContractModel],
+    output: Path,
+    renames: dict[str, str],
+    work: Path,
+    ctx: RunContext,
 ) -> DatasetResult:
     result = DatasetResult(dataset=model.__dataset__, file=str(path), sha256=sha256_of(path))
-    raw = read_table(path, known_headers(model, renames), work)
+    raw = read_table(path, known_headers(model, renames), work, ctx.limits)
     result.file_format, result.encoding = raw.file_format, raw.encoding
     if raw.rows == 0:
         raise DataFileError(path, "has a header but no rows", "send the file with its rows")
     mapping = map_headers(raw, model, renames, path)
     check_excel_numbers(raw, mapping, model, path)
     original = [c for c in raw.frame.collect_schema().names() if c != SOURCE_ROW]
-    plan = make_plan(model, {target: RAW + column for column, target in mapping.items()})
+    plan = make_plan(
+        model,
+        {target: RAW + column for column, target in mapping.items()},
+        ctx.as_of,
+        columns=original,
+        max_text_chars=ctx.limits.max_text_chars,
+    )
     renamed = raw.frame.rename({c: RAW + c for c in original})
 
     chunks = ChunkStore(work / "flagged", raw.rows)

@@ -1,6 +1,8 @@
-"""The ingest step over a whole input folder, and the run manifest.
+"""The main job as pure steps: discover, ingest each dataset, judge what is there, validate,
+apply the rules, write the manifest.
 
-Pure functions the CLI and the Prefect flows both call; nothing here knows about either.
+The CLI (:mod:`huimin.job`) and the Prefect flows wire these same steps; nothing here knows
+about either, prints, or decides where a run is published.
 """
 
 from __future__ import annotations
@@ -8,44 +10,80 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
 from huimin import __version__
 from huimin.atomic import write_text
-from huimin.errors import ConfigError, DataFileError
+from huimin.context import RunContext
+from huimin.errors import (
+    EXIT_CHECKS_FAILED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    ConfigError,
+    DataFileError,
+)
 from huimin.ingest import DatasetResult, ingest_file
+from huimin.redact import redact_obj
 from huimin.sources import Discovery, Source, discover
-from schemas.common import as_of_date
+from schemas import DATASETS, REGISTRIES, ROSTERS
 
 if TYPE_CHECKING:
     from huimin.rules.model import RuleFile
 
-EXIT_OK = 0
-EXIT_DATA_ERROR = 2
+# kept for callers of the earlier API
+EXIT_DATA_ERROR = EXIT_UNUSABLE
+
+#: datasets every district is expected to send (the provincial clue list comes separately)
+EXPECTED = tuple(sorted(m.__dataset__ for m in (*REGISTRIES, *ROSTERS)))
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    """Whether a dataset can be used by the rules in this run, and why not."""
+
+    state: str  # ok, empty, refused, missing, absent
+    reason: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.state == "ok"
+
+    @property
+    def quiet(self) -> bool:
+        """Declared absent on purpose: rules needing it are listed, not reported as failures."""
+        return self.state == "absent"
 
 
 @dataclass
 class IngestRun:
-    """Everything one ingest produced."""
+    """Everything one run produced."""
 
     input_dir: Path
     output_dir: Path
-    as_of: dt.date
+    ctx: RunContext
     results: list[DatasetResult] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
     validation: dict[str, Any] | None = None
     rules: dict[str, Any] | None = None
     seconds: float = 0.0
+    run_id: str = ""
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.ctx.as_of
 
     @property
     def errors(self) -> list[DatasetResult]:
         return [r for r in self.results if not r.ok]
+
+    def statuses(self) -> dict[str, DatasetStatus]:
+        return dataset_statuses(self.results, self.ctx)
+
+    def exit_code(self) -> int:
+        return run_exit_code(self)
 
     def manifest(self) -> dict[str, Any]:
         totals = {
@@ -53,24 +91,57 @@ class IngestRun:
             "rows_valid": sum(r.rows_valid for r in self.results),
             "rows_quarantined": sum(r.rows_quarantined for r in self.results),
         }
-        return {
+        statuses = self.statuses()
+        manifest = {
             "huimin_version": __version__,
+            "run_id": self.run_id,
             "input_dir": str(self.input_dir),
             "as_of": self.as_of.isoformat(),
+            "exit_code": self.exit_code(),
             "seconds": round(self.seconds, 2),
             "totals": totals,
             "datasets": {r.dataset: asdict(r) for r in self.results},
+            "not_used": {
+                name: {"state": s.state, "reason": s.reason}
+                for name, s in sorted(statuses.items())
+                if not s.usable
+            },
+            "declared_absent": sorted(self.ctx.absent),
+            "ignored_files": [{"file": f, "why": why} for f, why in self.ignored],
             "errors": [r.error for r in self.errors],
             "validation": self.validation,
             "rules": self.rules,
         }
+        return dict(redact_obj(manifest))
 
 
-def ingest_source(source: Source, output: Path, as_of: dt.date) -> DatasetResult:
+# ---------------------------------------------------------------------------- steps
+def discover_inputs(input_dir: Path, ctx: RunContext) -> tuple[Discovery, RunContext]:
+    """The dataset files of ``input_dir``; ``absent`` declared in sources.yaml joins the flag's."""
+    if not input_dir.is_dir():
+        raise ConfigError(f"{input_dir}: the input folder does not exist (--input)")
+    discovery = discover(input_dir)
+    absent = frozenset(ctx.absent | discovery.absent)
+    both = sorted(absent & {s.dataset for s in discovery.sources})
+    if both:
+        raise ConfigError(
+            f"{input_dir}: {', '.join(both)} declared absent but sent: "
+            "drop the declaration or the file"
+        )
+    if not discovery.sources and not discovery.errors:
+        raise ConfigError(
+            f"{input_dir}: no dataset file in the folder: put the department files there "
+            "(<dataset>.csv|.xlsx|.parquet; see docs/data-contract.md)"
+        )
+    return discovery, RunContext(ctx.as_of, ctx.limits, absent)
+
+
+def ingest_source(
+    source: Source, output: Path, ctx: RunContext, work: Path | None = None
+) -> DatasetResult:
     """Ingest one discovered file; a whole-file problem becomes the result's error."""
     try:
-        with as_of_date(as_of):
-            return ingest_file(source.path, source.model, output, source.renames)
+        return ingest_file(source.path, source.model, output, source.renames, ctx=ctx, work=work)
     except DataFileError as exc:
         return DatasetResult(dataset=source.dataset, file=str(source.path), error=exc.one_line())
 
@@ -79,24 +150,65 @@ def error_result(error: DataFileError) -> DatasetResult:
     return DatasetResult(dataset=error.path.stem, file=str(error.path), error=error.one_line())
 
 
+def dataset_statuses(results: list[DatasetResult], ctx: RunContext) -> dict[str, DatasetStatus]:
+    """For every dataset of the contract: usable, or why not (missing, refused, empty, absent)."""
+    by_name = {r.dataset: r for r in results}
+    statuses: dict[str, DatasetStatus] = {}
+    for name in DATASETS:
+        result = by_name.get(name)
+        if result is None:
+            if name in ctx.absent:
+                statuses[name] = DatasetStatus("absent", f"{name} is declared absent")
+            elif name in EXPECTED:
+                statuses[name] = DatasetStatus("missing", f"{name} is missing from the input")
+            else:
+                statuses[name] = DatasetStatus("missing", f"{name} was not given")
+        elif not result.ok:
+            statuses[name] = DatasetStatus(
+                "refused", f"{name} was refused ({Path(result.file).name})"
+            )
+        elif result.rows_valid == 0:
+            statuses[name] = DatasetStatus(
+                "empty", f"{name} has no valid rows ({result.rows_quarantined} quarantined)"
+            )
+        else:
+            statuses[name] = DatasetStatus("ok")
+    return statuses
+
+
 def ingest_folder(
     input_dir: Path,
     output: Path,
     *,
-    as_of: dt.date,
+    ctx: RunContext | None = None,
+    as_of: dt.date | None = None,
+    work: Path | None = None,
     on_dataset: Callable[[str], None] | None = None,
 ) -> IngestRun:
     """Ingest every dataset file of ``input_dir`` into ``output`` (staged/ and quarantine/)."""
     started = time.perf_counter()
-    run = IngestRun(input_dir, output, as_of)
-    discovery: Discovery = discover(input_dir)
+    ctx = ctx or RunContext(as_of or dt.date.today())
+    discovery = discover(input_dir)
+    ctx = RunContext(ctx.as_of, ctx.limits, frozenset(ctx.absent | discovery.absent))
+    run = IngestRun(input_dir, output, ctx)
+    run.ignored = [(str(p), why) for p, why in discovery.ignored]
     for source in discovery.sources:
         if on_dataset:
             on_dataset(source.dataset)
-        run.results.append(ingest_source(source, output, as_of))
+        run.results.append(ingest_source(source, output, ctx, work))
     run.results.extend(error_result(e) for e in discovery.errors)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def staged_paths(run: IngestRun) -> dict[str, Path]:
+    """This run's usable datasets only: the rules never see another run's files."""
+    statuses = run.statuses()
+    return {
+        r.dataset: run.output_dir / "staged" / f"{r.dataset}.parquet"
+        for r in run.results
+        if r.dataset in statuses and statuses[r.dataset].usable
+    }
 
 
 def build_reports(run: IngestRun) -> None:
@@ -107,34 +219,66 @@ def build_reports(run: IngestRun) -> None:
         r.dataset: run.output_dir / "staged" / f"{r.dataset}.parquet" for r in run.results if r.ok
     }
     quarantined = {r.dataset: r.rows_quarantined for r in run.results if r.ok}
+    not_used = [(name, s.reason) for name, s in sorted(run.statuses().items()) if not s.usable]
+    not_evaluated = [
+        (item["rule"], item["reason"]) for item in (run.rules or {}).get("not_evaluated", [])
+    ]
     summary = build_validation_reports(
-        staged, run.output_dir / "reports" / "validation", quarantined=quarantined
+        staged,
+        run.output_dir / "reports" / "validation",
+        quarantined=quarantined,
+        as_of=run.as_of,
+        missing=not_used,
+        not_evaluated=not_evaluated,
     )
     run.validation = summary.to_dict()
 
 
+def apply_catalogue(
+    run: IngestRun, catalogue: list[RuleFile], staged: Mapping[str, Path] | None = None
+) -> dict[str, Any]:
+    """Apply every rule whose datasets this run has; write clues; return the summary."""
+    from huimin.rules.commands import apply_rules
+
+    paths = staged_paths(run) if staged is None else dict(staged)
+    sources = {r.dataset: Path(r.file).name for r in run.results if r.ok}
+    started = time.perf_counter()
+    result = apply_rules(run.output_dir, catalogue, sources, paths, run.statuses(), run.ctx)
+    return {
+        "files": len(catalogue),
+        "rules": len(result.per_rule),
+        "evaluated": len(result.per_rule),
+        "clues": result.clues.height,
+        "seconds": round(time.perf_counter() - started, 2),
+        "per_rule": result.per_rule,
+        "not_evaluated": [
+            {"rule": rule_id, "reason": reason, "quiet": quiet}
+            for rule_id, reason, quiet in result.not_evaluated
+        ],
+    }
+
+
+def run_exit_code(run: IngestRun) -> int:
+    """2 when a file was refused; 1 when the rules ran and an expected dataset is missing, or
+    a rule could not be evaluated for lack of data; 0 otherwise (declared absences are not
+    failures, and ``ingest`` alone may stage any part of the contract)."""
+    if run.errors:
+        return EXIT_UNUSABLE
+    if run.rules is None:
+        return EXIT_OK
+    statuses = run.statuses()
+    if any(statuses[name].state in ("missing", "empty") for name in EXPECTED):
+        return EXIT_CHECKS_FAILED
+    if any(not item["quiet"] for item in run.rules.get("not_evaluated", [])):
+        return EXIT_CHECKS_FAILED
+    return EXIT_OK
+
+
 def write_manifest(run: IngestRun) -> Path:
     path = run.output_dir / "manifest.json"
-    write_text(path, json.dumps(run.manifest(), ensure_ascii=False, indent=2, default=str) + "\n")
+    text = json.dumps(run.manifest(), ensure_ascii=False, indent=2, default=str) + "\n"
+    write_text(path, text)
     return path
-
-
-def summary_table(run: IngestRun) -> Table:
-    table = Table(title=f"huimin ingest: {run.input_dir}", title_justify="left")
-    for header in ("dataset", "file", "rows in", "valid", "quarantined"):
-        table.add_column(header, justify="right" if header[0] in "rvq" else "left")
-    for r in sorted(run.results, key=lambda r: r.dataset):
-        if r.ok:
-            table.add_row(
-                r.dataset,
-                Path(r.file).name,
-                f"{r.rows_in:,}",
-                f"{r.rows_valid:,}",
-                f"{r.rows_quarantined:,}",
-            )
-        else:
-            table.add_row(r.dataset, Path(r.file).name, "-", "-", "[red]error[/red]")
-    return table
 
 
 def summary_markdown(run: IngestRun) -> str:
@@ -146,105 +290,11 @@ def summary_markdown(run: IngestRun) -> str:
         else:
             lines.append(f"| {r.dataset} | error | | |")
     lines += ["", *[f"- error: {r.error}" for r in run.errors]]
-    return "\n".join(lines) + "\n"
+    for name, status in sorted(run.statuses().items()):
+        if not status.usable and name in EXPECTED:
+            lines.append(f"- not used: {status.reason}")
+    for item in (run.rules or {}).get("not_evaluated", []):
+        lines.append(f"- rule not evaluated: {item['rule']}: {item['reason']}")
+    from huimin.redact import redact
 
-
-def run_ingest(
-    input_dir: Path, output: Path, *, reports: bool, as_of: dt.date, console: Console
-) -> int:
-    """The CLI's ingest: progress, manifest, summary, one line per whole-file error."""
-    code, _ = _ingest_with_progress(
-        input_dir, output, reports=reports, as_of=as_of, console=console
-    )
-    return code
-
-
-def _ingest_with_progress(
-    input_dir: Path, output: Path, *, reports: bool, as_of: dt.date, console: Console
-) -> tuple[int, IngestRun | None]:
-    try:
-        with _progress(console) as progress:
-            task = progress.add_task("ingest", total=None)
-
-            def advance(dataset: str) -> None:
-                progress.update(task, description=f"ingest {dataset}", advance=1)
-
-            run = ingest_folder(input_dir, output, as_of=as_of, on_dataset=advance)
-            if reports:
-                progress.update(task, description="validation reports (Great Expectations)")
-                build_reports(run)
-    except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        return EXIT_DATA_ERROR, None
-    manifest = write_manifest(run)
-    console.print(summary_table(run))
-    for result in run.errors:
-        console.print(f"[red]error:[/red] {result.error}", soft_wrap=True, highlight=False)
-    console.print(f"manifest: {manifest}")
-    if run.validation:
-        failed = run.validation.get("failed_datasets") or []
-        passed = len(run.validation.get("datasets", {})) - len(failed)
-        verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
-        console.print(f"validation reports ({verdict}): {run.validation.get('index_html')}")
-    return (EXIT_DATA_ERROR if run.errors else EXIT_OK), run
-
-
-def apply_catalogue(run: IngestRun, catalogue: list[RuleFile]) -> dict[str, Any]:
-    """Apply every rule to the staged data of ``run``; write clues; return the summary."""
-    from huimin.rules.commands import apply_rules
-
-    sources = {r.dataset: Path(r.file).name for r in run.results if r.ok}
-    started = time.perf_counter()
-    with as_of_date(run.as_of):
-        result = apply_rules(run.output_dir, catalogue, sources)
-    return {
-        "files": len(catalogue),
-        "rules": len(result.per_rule),
-        "clues": result.clues.height,
-        "seconds": round(time.perf_counter() - started, 2),
-        "per_rule": result.per_rule,
-    }
-
-
-def run_all(
-    input_dir: Path,
-    output: Path,
-    *,
-    reports: bool,
-    as_of: dt.date,
-    rules: Path | None,
-    console: Console,
-) -> int:
-    """The main job: ingest (with reports), then every rule; clues beside the staged data."""
-    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
-    from huimin.rules.model import RuleFileError
-
-    try:
-        catalogue = load_catalogue(rules or DEFAULT_RULES)
-    except RuleFileError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]error:[/red] {problem}", soft_wrap=True, highlight=False)
-        return EXIT_DATA_ERROR
-    code, run = _ingest_with_progress(
-        input_dir, output, reports=reports, as_of=as_of, console=console
-    )
-    if run is None:
-        return code
-    run.rules = apply_catalogue(run, catalogue)
-    write_manifest(run)
-    console.print(
-        f"rules: {run.rules['rules']} rules gave {run.rules['clues']:,} clues in "
-        f"{run.rules['seconds']:.1f} s: {output / 'clues.xlsx'}"
-    )
-    return code
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed} datasets"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
+    return redact("\n".join(lines) + "\n")

@@ -2,8 +2,13 @@
 
 CSV in UTF-8, UTF-8 with BOM or GBK/GB18030 (detected from the bytes, not the extension),
 XLSX with Chinese headers (the header row is found even under a merged title row), or Parquet.
-Every value comes back as text, with ``_source_row``: the row number as the file shows it
-(CSV: the line number, header = line 1; XLSX: the Excel row number; Parquet: 1-based position).
+Legacy .xls workbooks are read as well. Every value comes back as text, with ``_source_row``:
+the row number as the file shows it (CSV: the line where the record starts, header = line 1,
+counting every line break, also those inside quoted values; XLSX/XLS: the Excel row number;
+Parquet: 1-based position).
+
+No error raised here quotes a row of data: a parser's own message may carry whole rows (ID
+numbers, names), so it is summarised as the file, the line where known and the problem in words.
 """
 
 from __future__ import annotations
@@ -11,20 +16,27 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from huimin.context import Limits
 from huimin.errors import DataFileError
 
 SOURCE_ROW = "_source_row"
 HEADER_SCAN_ROWS = 30
 SNIFF_BYTES = 1 << 20
 TRANSCODE_CHUNK = 16 << 20
+#: below this many unpacked bytes an .xlsx is not judged by its compression ratio
+XLSX_RATIO_FLOOR = 1 << 20
+QUOTE, CR, LF = ord('"'), ord("\r"), ord("\n")
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,7 @@ class RawTable:
 
     frame: pl.LazyFrame
     rows: int
-    file_format: str  # csv, xlsx, parquet
+    file_format: str  # csv, xlsx, xls, parquet
     encoding: str | None  # for CSV: utf-8, utf-8-sig or gb18030
     header_row: int  # the row number of the header as the file shows it (0 for parquet)
     numeric_cells: dict[str, int]  # cells stored as numbers per column (XLSX cells, Parquet)
@@ -72,32 +84,12 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
-    """Stream a GBK file into UTF-8 so polars can read it without holding it in Python."""
-    target = workdir / (path.stem + ".utf8.csv")
-    decoder = codecs.getincrementaldecoder(encoding)()
-    done = 0
-    with path.open("rb") as src, target.open("wb") as dst:
-        try:
-            while chunk := src.read(TRANSCODE_CHUNK):
-                dst.write(decoder.decode(chunk).encode("utf-8"))
-                done += len(chunk)
-            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise DataFileError(
-                path,
-                f"is not text in UTF-8 or GBK (byte {done + exc.start} cannot be decoded)",
-                CSV_FIX,
-            ) from exc
-    return target
-
-
 BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"PK\x03\x04", "is an Excel workbook (.xlsx), not CSV", "rename it to .xlsx"),
     (
         b"\xd0\xcf\x11\xe0",
         "is an old Excel workbook (.xls), not CSV",
-        "open it in Excel and save it as .xlsx",
+        "rename it to .xls",
     ),
     (b"PAR1", "is a Parquet file, not CSV", "rename it to .parquet"),
     (
@@ -114,6 +106,175 @@ BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 CSV_FIX = "save it as CSV in UTF-8 (Excel: 'CSV UTF-8 (逗号分隔)') or as .xlsx"
 
 
+@dataclass(frozen=True)
+class CsvLayout:
+    """What the pre-pass learned from a CSV file's bytes, without any CSV parser.
+
+    ``path`` is a UTF-8 copy in the work folder whose line breaks outside quoted values are all
+    LF (CR LF and a bare CR become LF; breaks inside quotes are kept as they are). ``records``
+    counts records as the parser counts them: every LF outside quotes ends one (a blank line is
+    a record of empty fields) and text after the last one is one more.
+    """
+
+    path: Path
+    encoding: str
+    records: int
+    #: the physical line each record starts on; None when every record is one line
+    starts: npt.NDArray[np.int64] | None
+
+    def start_line(self, record: int) -> int:
+        """The line (1-based, every line break counted) where record ``record`` starts."""
+        if self.starts is None:
+            return record + 1
+        return int(self.starts[record])
+
+
+def _bytes_of(path: Path, encoding: str, start: int) -> Iterator[bytes]:
+    """The file's bytes as UTF-8, chunk by chunk (GB18030 transcoded on the way)."""
+    decoder = codecs.getincrementaldecoder(encoding)() if encoding == "gb18030" else None
+    done = start
+    with path.open("rb") as src:
+        src.seek(start)
+        try:
+            while chunk := src.read(TRANSCODE_CHUNK):
+                yield decoder.decode(chunk).encode("utf-8") if decoder else chunk
+                done += len(chunk)
+            if decoder:
+                yield decoder.decode(b"", final=True).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(
+                path,
+                f"is not text in UTF-8 or GBK (byte {done + exc.start} cannot be decoded)",
+                CSV_FIX,
+            ) from exc
+
+
+def _next_is_lf(buf: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    out = np.zeros(buf.shape, dtype=bool)
+    out[:-1] = buf[1:] == LF
+    return out
+
+
+def normalise_csv(path: Path, encoding: str, target: Path) -> CsvLayout:
+    """Copy ``path`` to ``target`` as UTF-8 with LF line ends, counting its records.
+
+    Quote-aware and vectorised: a byte is inside a quoted value when an odd number of ``"``
+    precede it (a doubled ``""`` flips twice). A CR outside quotes ends a line like LF does
+    (old Mac exports), so it becomes LF; CR LF becomes LF. The count and the line each record
+    starts on come from these bytes alone, so the parser's own count can be checked against it.
+    """
+    skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    inside = False  # quote parity carried from one chunk to the next
+    lines = 0  # physical line breaks written so far
+    records = 0
+    tail = 0  # bytes written since the last record end
+    # per chunk: the line each record end lies on (first line and count when one line each)
+    parts: list[npt.NDArray[np.int64] | tuple[int, int]] = []
+    multi = False
+    with target.open("wb") as dst:
+        for data in _chunks_with_held_cr(_bytes_of(path, encoding, skip)):
+            buf = np.frombuffer(data, dtype=np.uint8)
+            if not buf.size:
+                continue
+            quoted = np.logical_xor.accumulate(buf == QUOTE)
+            if inside:
+                quoted = ~quoted
+            inside = bool(quoted[-1])
+            cr = buf == CR
+            if cr.any():
+                outside_cr = cr & ~quoted
+                crlf = outside_cr & _next_is_lf(buf)
+                buf = buf.copy()
+                buf[outside_cr & ~crlf] = LF
+                if crlf.any():
+                    keep = ~crlf
+                    buf, quoted = buf[keep], quoted[keep]
+                cr = buf == CR  # those left are inside quoted values
+            lf = buf == LF
+            ends = lf & ~quoted
+            breaks = lf | (cr & ~_next_is_lf(buf)) if cr.any() else lf
+            n_breaks = int(np.count_nonzero(breaks))
+            end_at = np.flatnonzero(ends)
+            if end_at.size != n_breaks:
+                multi = True
+                at = np.searchsorted(np.flatnonzero(breaks), end_at)
+                parts.append(at.astype(np.int64) + lines + 1)
+            else:
+                parts.append((lines + 1, int(end_at.size)))
+            records += end_at.size
+            tail = buf.size - 1 - int(end_at[-1]) if end_at.size else tail + buf.size
+            lines += n_breaks
+            dst.write(buf.tobytes())
+    if tail:
+        records += 1
+    starts = None
+    if multi:
+        ends_on = [
+            part if isinstance(part, np.ndarray) else np.arange(part[0], part[0] + part[1])
+            for part in parts
+        ]
+        # a record starts on the line after the one where the previous record ends
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), *ends_on])[:records] + 1
+    return CsvLayout(target, encoding, records, starts)
+
+
+def _chunks_with_held_cr(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Chunks where a trailing CR is moved to the next chunk (is it CR LF or a bare CR?)."""
+    held = b""
+    for chunk in chunks:
+        data = held + chunk
+        held = b""
+        if data.endswith(b"\r"):
+            data, held = data[:-1], b"\r"
+        yield data
+    if held:
+        yield held
+
+
+def locate_stray_quote(layout: CsvLayout, separator: str) -> tuple[int, str] | None:
+    """The first line where a quote character stands where CSV does not allow one.
+
+    A value may be quoted as a whole (``"a, b"``; a quote inside it is doubled: ``""``);
+    a quote that opens in the middle of a value, closes before the value ends, or never closes
+    makes parsers disagree on where records end. Returns (line, what is wrong) or None.
+    """
+    sep = ord(separator)
+    inside = False
+    lines = 0
+    prev = LF  # the file starts like a line does
+    last_open: int | None = None
+    with layout.path.open("rb") as src:
+        while chunk := src.read(TRANSCODE_CHUNK):
+            peek = src.read(1)
+            if peek:
+                src.seek(-1, io.SEEK_CUR)
+            buf = np.frombuffer(chunk, dtype=np.uint8)
+            before = np.concatenate([np.array([prev], dtype=np.uint8), buf[:-1]])
+            after = np.concatenate([buf[1:], np.frombuffer(peek or b"\n", dtype=np.uint8)])
+            is_quote = buf == QUOTE
+            quoted = np.logical_xor.accumulate(is_quote)
+            if inside:
+                quoted = ~quoted
+            opens = is_quote & quoted
+            closes = is_quote & ~quoted
+            bad_open = opens & (before != sep) & (before != LF) & (before != QUOTE)
+            bad_close = closes & (after != sep) & (after != LF) & (after != QUOTE)
+            breaks = (buf == LF) | ((buf == CR) & (after != LF))
+            bad = np.flatnonzero(bad_open | bad_close)
+            if bad.size:
+                line = lines + 1 + int(np.count_nonzero(breaks[: bad[0]]))
+                return line, 'a quote character (") stands inside an unquoted value'
+            open_at = np.flatnonzero(opens)
+            if open_at.size:
+                last_open = lines + 1 + int(np.count_nonzero(breaks[: open_at[-1]]))
+            inside = bool(quoted[-1])
+            lines += int(np.count_nonzero(breaks))
+            prev = int(buf[-1])
+    if inside and last_open is not None:
+        return last_open, "a quoted value opened on this line is never closed"
+    return None
+
+
 def _refuse_binary(path: Path) -> None:
     """A workbook or Parquet file renamed to .csv: say what it is instead of decoding garbage."""
     with path.open("rb") as handle:
@@ -126,12 +287,23 @@ def _refuse_binary(path: Path) -> None:
 SEPARATORS = (",", "\t", ";", "|")
 
 
-def _csv_head(path: Path, encoding: str, separator: str) -> list[list[str | None]]:
-    with path.open("rb") as handle:
-        text = handle.read(SNIFF_BYTES).decode(encoding, errors="replace")
-    lines = text.splitlines()[:HEADER_SCAN_ROWS]
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=separator)
-    return [list(row) for row in reader]
+def _csv_head(layout: CsvLayout, separator: str) -> list[list[str | None]]:
+    """The first records (title rows, header, a few rows), read with quoted values intact."""
+    with layout.path.open("rb") as handle:
+        data = handle.read(SNIFF_BYTES)
+        if handle.read(1):
+            data = data[: data.rfind(b"\n") + 1] or data
+    text = data.decode("utf-8", errors="replace")
+    rows: list[list[str | None]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        for row in reader:
+            rows.append(list(row))
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        pass  # a very long or broken record: the rows before it are enough to find the header
+    return rows
 
 
 def _header_hits(head: list[list[str | None]], known: set[str]) -> int:
@@ -140,48 +312,120 @@ def _header_hits(head: list[list[str | None]], known: set[str]) -> int:
     )
 
 
-def detect_separator(path: Path, encoding: str, known: set[str]) -> str:
+def detect_separator(layout: CsvLayout, known: set[str]) -> str:
     """The separator under which the most known headers appear (a comma when none does).
 
     Some systems export "CSV" with tabs or semicolons; reading those with commas would make
     one column of everything.
     """
-    hits = {sep: _header_hits(_csv_head(path, encoding, sep), known) for sep in SEPARATORS}
+    hits = {sep: _header_hits(_csv_head(layout, sep), known) for sep in SEPARATORS}
     best = max(SEPARATORS, key=lambda sep: hits[sep])
     return best if hits[best] > hits[","] else ","
 
 
-def read_csv(path: Path, known: set[str], workdir: Path) -> RawTable:
+def refuse_ambiguous_headers(path: Path, names: list[str]) -> None:
+    """Two header cells that are the same, or read as the same column, make a file ambiguous."""
+    seen: dict[str, str] = {}
+    for name in names:
+        text = str(name).strip()
+        if not text:
+            continue  # blank headers above empty columns are common and harmless
+        key = header_key(text)
+        first = seen.get(key)
+        if first is not None:
+            same = "the same header" if first == text else "headers read as the same column"
+            raise DataFileError(
+                path,
+                f"columns '{_short(first)}' and '{_short(text)}' have {same}, so which one "
+                "holds the data is ambiguous",
+                "rename or remove one of the two columns and send the file again",
+            )
+        seen[key] = text
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def read_csv(path: Path, known: set[str], workdir: Path, limits: Limits | None = None) -> RawTable:
     _refuse_binary(path)
     encoding = detect_encoding(path)
-    separator = detect_separator(path, encoding, known)
-    head = _csv_head(path, encoding, separator)
+    layout = normalise_csv(path, encoding, workdir / f"{path.stem}.norm.csv")
+    separator = detect_separator(layout, known)
+    head = _csv_head(layout, separator)
     if not any(any(cell.strip() for cell in row if cell) for row in head):
         raise DataFileError(
             path, "the file is empty (no header row)", "send the file again with its rows"
         )
     header = find_header(head, known)
-    source = path if encoding != "gb18030" else _transcode_to_utf8(path, encoding, workdir)
+    refuse_ambiguous_headers(path, [cell or "" for cell in head[header]])
     staged = workdir / f"{path.stem}.raw.parquet"
     try:
-        _stage_csv_text(path, source, header, staged, separator)
-    except pl.exceptions.ComputeError as exc:
+        _stage_csv_text(path, layout, header, staged, separator)
+    except pl.exceptions.PolarsError as exc:
         if encoding == "gb18030" or "utf-8" not in str(exc).lower():
-            raise DataFileError(path, f"cannot be read as CSV ({exc})", CSV_FIX) from exc
+            raise _unreadable_csv(path, layout, separator, exc) from None
         # looked like UTF-8 at the start but is GB18030 further on
         encoding = "gb18030"
-        transcoded = _transcode_to_utf8(path, encoding, workdir)
-        _stage_csv_text(path, transcoded, header, staged, separator)
+        layout = normalise_csv(path, encoding, layout.path)
+        try:
+            _stage_csv_text(path, layout, header, staged, separator)
+        except pl.exceptions.PolarsError as again:
+            raise _unreadable_csv(path, layout, separator, again) from None
     frame = pl.scan_parquet(staged)
-    return RawTable(frame, _count(frame), "csv", encoding, header + 1, {})
+    rows = _count(frame)
+    expected = layout.records - (header + 1)
+    if rows != expected:
+        raise _count_mismatch(path, layout, separator, expected, rows)
+    return RawTable(frame, rows, "csv", encoding, layout.start_line(header), {})
+
+
+def _unreadable_csv(path: Path, layout: CsvLayout, separator: str, exc: Exception) -> DataFileError:
+    """The parser gave up: say where and why in words; its own message may quote whole rows."""
+    found = locate_stray_quote(layout, separator)
+    if found is not None:
+        line, problem = found
+        return DataFileError(
+            path,
+            f"cannot be read as CSV (line {line}: {problem})",
+            QUOTE_FIX,
+        )
+    return DataFileError(
+        path,
+        f"cannot be read as CSV (the parser stopped: {type(exc).__name__}; the records are "
+        "not consistent CSV)",
+        CSV_FIX,
+    )
+
+
+QUOTE_FIX = (
+    'put a value holding a quote in quotes as a whole with its quote doubled ("6"" pipe") '
+    "or remove the quote; or export the file again"
+)
+
+
+def _count_mismatch(
+    path: Path, layout: CsvLayout, separator: str, expected: int, rows: int
+) -> DataFileError:
+    """The parser read a different number of rows than the line breaks and quotes say."""
+    found = locate_stray_quote(layout, separator)
+    where = f"line {found[0]}: {found[1]}" if found else "the quote characters do not pair up"
+    return DataFileError(
+        path,
+        f"{expected} records by its line breaks and quotes but {rows} rows as parsed, so rows "
+        f"would be lost or glued together ({where})",
+        QUOTE_FIX,
+    )
 
 
 def _count(frame: pl.LazyFrame) -> int:
     return int(frame.select(pl.len()).collect().item())
 
 
-def _stage_csv_text(path: Path, source: Path, header: int, target: Path, separator: str) -> None:
-    """Stream a UTF-8 CSV as text into Parquet, numbering rows as the file shows them.
+def _stage_csv_text(
+    path: Path, layout: CsvLayout, header: int, target: Path, separator: str
+) -> None:
+    """Stream the normalised CSV as text into Parquet, numbering rows as the file shows them.
 
     A row with more (non-empty) fields than the header is an error: silently dropping the
     extra fields would shift values (``1,234.50`` without quotes becomes 1 and "234.50").
@@ -189,7 +433,7 @@ def _stage_csv_text(path: Path, source: Path, header: int, target: Path, separat
 
     def stage(truncate: bool) -> None:
         frame = pl.scan_csv(
-            source,
+            layout.path,
             skip_rows=header,
             has_header=True,
             infer_schema=False,
@@ -198,9 +442,14 @@ def _stage_csv_text(path: Path, source: Path, header: int, target: Path, separat
             separator=separator,
         )
         frame = frame.rename(lambda name: name.lstrip("\ufeff"))
-        frame = frame.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
-            pl.col(SOURCE_ROW).cast(pl.Int64)
-        )
+        if layout.starts is None:
+            frame = frame.with_row_index(SOURCE_ROW, offset=header + 2)
+        else:
+            # records with line breaks inside quotes: the start lines counted from the bytes,
+            # side by side with the parsed rows (a count mismatch is refused after staging)
+            lines = pl.LazyFrame({SOURCE_ROW: layout.starts[header + 1 :]})
+            frame = pl.concat([lines, frame], how="horizontal")
+        frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
         frame.sink_parquet(target, compression="lz4")
 
     try:
@@ -209,7 +458,7 @@ def _stage_csv_text(path: Path, source: Path, header: int, target: Path, separat
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise
-    _refuse_long_rows(path, source, header, separator)
+    _refuse_long_rows(path, layout.path, header, separator)
     stage(truncate=True)
 
 
@@ -220,8 +469,11 @@ def _refuse_long_rows(
     long_rows: list[tuple[int, int]] = []
     width = 0
     count = 0
-    with source.open(encoding="utf-8-sig", newline="") as handle:
-        for index, row in enumerate(csv.reader(handle, delimiter=separator)):
+    with source.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=separator)
+        line = 1  # where the next record starts
+        for index, row in enumerate(reader):
+            start, line = line, reader.line_num + 1
             if index < header:
                 continue
             if index == header:
@@ -230,7 +482,7 @@ def _refuse_long_rows(
             if len(row) > width and any(cell.strip() for cell in row[width:]):
                 count += 1
                 if len(long_rows) < shown:
-                    long_rows.append((index + 1, len(row)))
+                    long_rows.append((start, len(row)))
     if not long_rows:
         return
     where = ", ".join(f"row {row} has {n}" for row, n in long_rows)
@@ -243,7 +495,58 @@ def _refuse_long_rows(
     )
 
 
-def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
+def check_xlsx_package(path: Path, limits: Limits) -> None:
+    """Refuse a workbook that is no zip, or unpacks too large (a "zip bomb"), before parsing.
+
+    An .xlsx is a zip of XML parts; a 4 MB file can hold a sheet of gigabytes that the parser
+    would unpack in memory. The sizes in the zip's directory are read, not the parts.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise DataFileError(
+            path,
+            f"cannot be read as an Excel workbook (it is not a zip package: {type(exc).__name__})",
+            "save it as .xlsx",
+        ) from None
+    unpacked = sum(part.file_size for part in parts)
+    packed = sum(part.compress_size for part in parts)
+    if unpacked > limits.xlsx_max_uncompressed:
+        raise DataFileError(
+            path,
+            f"the workbook unpacks to {_size(unpacked)}, over the limit of "
+            f"{_size(limits.xlsx_max_uncompressed)} (xlsx_max_uncompressed)",
+            "split the workbook or raise the limit (--max-xlsx-bytes)",
+        )
+    ratio = unpacked / max(packed, 1)
+    if unpacked > XLSX_RATIO_FLOOR and ratio > limits.xlsx_max_ratio:
+        raise DataFileError(
+            path,
+            f"the workbook unpacks to {ratio:.0f} times its packed size, over the limit of "
+            f"{limits.xlsx_max_ratio:g} (xlsx_max_ratio): it may be a zip bomb",
+            "split the workbook or raise the limit (--max-xlsx-ratio)",
+        )
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def read_xlsx(path: Path, known: set[str], workdir: Path, limits: Limits | None = None) -> RawTable:
+    check_xlsx_package(path, limits or Limits())
+    return _read_workbook(path, known, "xlsx")
+
+
+def read_xls(path: Path, known: set[str], workdir: Path, limits: Limits | None = None) -> RawTable:
+    """A legacy Excel 97-2003 workbook (BIFF, .xls), read like an .xlsx."""
+    return _read_workbook(path, known, "xls")
+
+
+def _read_workbook(path: Path, known: set[str], file_format: str) -> RawTable:
     import fastexcel
 
     try:
@@ -253,33 +556,42 @@ def read_xlsx(path: Path, known: set[str], workdir: Path) -> RawTable:
         grid = sheet.to_polars()
     except Exception as exc:  # fastexcel raises its own exception types
         raise DataFileError(
-            path, f"cannot be read as an Excel workbook ({type(exc).__name__})", "save it as .xlsx"
-        ) from exc
+            path,
+            f"cannot be read as an Excel workbook ({type(exc).__name__})",
+            f"save it as .{file_format}" if file_format == "xlsx" else "save it as .xlsx",
+        ) from None
     if grid.height == 0:
         raise DataFileError(path, "the workbook's first sheet is empty", "put the table there")
     head = [list(row) for row in grid.head(HEADER_SCAN_ROWS).iter_rows()]
     header = find_header(head, known)
-    names = _unique_names([cell if cell is not None else "" for cell in head[header]])
+    cells = [cell if cell is not None else "" for cell in head[header]]
+    refuse_ambiguous_headers(path, cells)
+    names = _unique_names(cells)
     body = grid.slice(header + 1)
     body.columns = names
     body = body.with_row_index(SOURCE_ROW, offset=header + 2).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)
     )
     # fastexcel leaves blank rows below the table; a row with no cell at all is not data
-    data_columns = [name for name in names if name]
+    data_columns = [name for name in names if not name.startswith(BLANK)]
     body = body.filter(pl.any_horizontal(pl.col(data_columns).is_not_null()))
     numeric = _numeric_xlsx_cells(path, index, header, names)
-    return RawTable(body.lazy(), body.height, "xlsx", None, header + 1, numeric)
+    return RawTable(body.lazy(), body.height, file_format, None, header + 1, numeric)
+
+
+BLANK = "_blank"
 
 
 def _unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Blank headers (above empty columns) get names; other headers are unique already."""
     out = []
+    blanks = 0
     for raw in names:
-        name = str(raw).strip() or "_blank"
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        out.append(name if count == 0 else f"{name}_{count}")
+        name = str(raw).strip()
+        if not name:
+            name = BLANK if blanks == 0 else f"{BLANK}_{blanks}"
+            blanks += 1
+        out.append(name)
     return out
 
 
@@ -309,7 +621,9 @@ def _numeric_xlsx_cells(path: Path, sheet: int, header: int, names: list[str]) -
     return {names[i]: n for i, n in sorted(counts.items()) if i < len(names)}
 
 
-def read_parquet(path: Path, known: set[str], workdir: Path) -> RawTable:
+def read_parquet(
+    path: Path, known: set[str], workdir: Path, limits: Limits | None = None
+) -> RawTable:
     try:
         frame = pl.scan_parquet(path)
         schema = frame.collect_schema()
@@ -319,7 +633,8 @@ def read_parquet(path: Path, known: set[str], workdir: Path) -> RawTable:
             path,
             f"cannot be read as Parquet ({type(exc).__name__}; the file may be cut short)",
             "export it again as .parquet, or send .csv or .xlsx",
-        ) from exc
+        ) from None
+    refuse_ambiguous_headers(path, list(schema.names()))
     numbers = [name for name, dtype in schema.items() if dtype.is_numeric()]
     counts = frame.select(pl.col(numbers).count()).collect().row(0) if numbers else ()
     frame = frame.with_columns(_as_text(name, dtype) for name, dtype in schema.items())
@@ -337,21 +652,28 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(name).cast(pl.String)
 
 
-READERS: dict[str, Callable[[Path, set[str], Path], RawTable]] = {
+READERS: dict[str, Callable[[Path, set[str], Path, Limits | None], RawTable]] = {
     ".csv": read_csv,
     ".xlsx": read_xlsx,
+    ".xls": read_xls,
     ".parquet": read_parquet,
 }
 
 
-def read_table(path: Path, known_headers: set[str], workdir: Path) -> RawTable:
+def read_table(
+    path: Path, known_headers: set[str], workdir: Path, limits: Limits | None = None
+) -> RawTable:
     """Read ``path`` by its form; ``known_headers`` (as :func:`header_key`) locate the header.
 
-    ``workdir`` holds intermediate copies and must live as long as the returned frame is used.
+    ``workdir`` holds intermediate copies (personal data: keep it in the run's work folder)
+    and must live as long as the returned frame is used. ``limits`` bound what a hostile file
+    may cost (the defaults of :class:`Limits` when not given).
     """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise DataFileError(path, "is not CSV, XLSX or Parquet", "send .csv, .xlsx or .parquet")
+        raise DataFileError(
+            path, "is not CSV, XLSX, XLS or Parquet", "send .csv, .xlsx, .xls or .parquet"
+        )
     if path.stat().st_size == 0:
         raise DataFileError(path, "the file is empty (0 bytes)", "send the file again")
-    return reader(path, known_headers, workdir)
+    return reader(path, known_headers, workdir, limits)

@@ -5,10 +5,25 @@ and the words that say it. Parse failures, missing required values and the pande
 checks are computed chunk by chunk; the model's *global* dataframe checks (duplicates,
 household consistency) need every row at once and run on the typed columns only. Reason texts
 are built for quarantined rows only.
+
+Every text cell, contract field or department column, is also checked as text:
+
+- a control character (U+0000-U+001F and U+007F-U+009F) other than tab, CR and LF is no text a
+  person typed (a NUL comes from a broken export): the row is quarantined;
+- a line break (CR or LF) inside a value is allowed in free text (an address typed with
+  Alt+Enter in Excel, a description) and in department columns, but not in a name, an ID number
+  or any typed field (number, date, month, year, enum, yes/no): parsing drops spaces there, so
+  "120<LF>5" would silently read as 1205, and a name on two lines matches nobody;
+- a cell longer than the run's ``max_text_chars`` is quarantined (names and addresses are far
+  shorter; a runaway quote or a pasted document is not data).
+
+The date data is judged at travels in the plan (:func:`make_plan`'s ``as_of``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandera.polars as pa
@@ -17,8 +32,10 @@ from pandera.api.polars.types import PolarsData
 from pandera.backends.polars.checks import PolarsCheckBackend
 
 from huimin import parsing
+from huimin.context import MAX_TEXT_CHARS
 from huimin.readers import SOURCE_ROW
 from schemas import ContractModel, FieldSpec
+from schemas.common import as_of_date, current_as_of
 
 RAW = "__raw__"
 NORM = "__norm__"
@@ -26,6 +43,12 @@ FLAG = "__flag__"
 DETAIL = "__detail__"
 BAD = "__bad__"
 REASONS = "_reasons"
+#: control characters no person types: C0 but tab, LF and CR; DEL and C1
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+LINE_BREAK = r"[\r\n]"
+CONTROL_FLAG = FLAG + "row:control_character"
+LINE_BREAK_FLAG = FLAG + "row:line_break"
+TOO_LONG_FLAG = FLAG + "row:text_too_long"
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,9 @@ class Plan:
     model: type[ContractModel]
     by_field: dict[str, str]  # field → raw column (RAW-prefixed)
     problems: tuple[Problem, ...]
+    as_of: dt.date = dt.date.min  # the date data is judged at
+    columns: tuple[str, ...] = ()  # every column of the file, as its header reads
+    max_text_chars: int = MAX_TEXT_CHARS
 
     @property
     def flags(self) -> list[str]:
@@ -63,10 +89,44 @@ def _label(spec: FieldSpec) -> str:
     return f"{spec.name} {spec.zh}"
 
 
-def make_plan(model: type[ContractModel], by_field: dict[str, str]) -> Plan:
-    """Every problem the file can show, in a fixed order (so every chunk has the same columns)."""
+def one_line_only(spec: FieldSpec) -> bool:
+    """Fields where a line break inside the value is refused: all but free text, and names."""
+    return spec.kind != "text" or spec.name == "name" or spec.name.endswith("_name")
+
+
+def make_plan(
+    model: type[ContractModel],
+    by_field: dict[str, str],
+    as_of: dt.date | None = None,
+    *,
+    columns: Sequence[str] = (),
+    max_text_chars: int = MAX_TEXT_CHARS,
+) -> Plan:
+    """Every problem the file can show, in a fixed order (so every chunk has the same columns).
+
+    ``by_field`` maps each contract field to its raw column (RAW + the file's header);
+    ``columns`` lists every header of the file (contract and department columns), whose cells
+    are checked as text; ``as_of`` is the date data is judged at (a birth date after it is
+    impossible), by default :func:`schemas.common.current_as_of`.
+    """
     schema = model.to_schema()
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(
+            CONTROL_FLAG,
+            "control character (such as NUL) in a cell: not text a person typed (含控制字符)",
+            detail=True,
+        ),
+        Problem(
+            LINE_BREAK_FLAG,
+            "line break inside a value that must be one line (值内含换行)",
+            detail=True,
+        ),
+        Problem(
+            TOO_LONG_FLAG,
+            f"text longer than {max_text_chars} characters (文本过长)",
+            detail=True,
+        ),
+    ]
     for spec in model.field_specs():
         raw = by_field.get(spec.name)
         if raw is None:
@@ -89,7 +149,47 @@ def make_plan(model: type[ContractModel], by_field: dict[str, str]) -> Plan:
         is_global = check.name in model.__global_checks__
         detail = is_global and model.row_check_detail(check.name) is not None
         problems.append(Problem(f"{FLAG}row:{check.name}", str(check.error), None, detail))
-    return Plan(model, by_field, tuple(problems))
+    return Plan(
+        model,
+        by_field,
+        tuple(problems),
+        as_of or current_as_of(),
+        tuple(columns),
+        max_text_chars,
+    )
+
+
+def _columns_where(cells: list[tuple[str, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
+    """(any cell true, the headers of those that are) for (header, condition) pairs."""
+    if not cells:
+        return pl.lit(False), pl.lit(None, dtype=pl.String)
+    flags = [cond.fill_null(False) for _, cond in cells]
+    names = [
+        pl.when(flag).then(pl.lit(header)) for (header, _), flag in zip(cells, flags, strict=True)
+    ]
+    return pl.any_horizontal(flags), pl.concat_str(names, separator="、", ignore_nulls=True)
+
+
+def text_flags(plan: Plan) -> list[pl.Expr]:
+    """Flag and detail columns of the text checks every cell gets (see the module's notes)."""
+    one_line = {
+        plan.by_field[spec.name]
+        for spec in plan.model.field_specs()
+        if spec.name in plan.by_field and one_line_only(spec)
+    }
+    control, breaks, long = [], [], []
+    for header in plan.columns:
+        cell = pl.col(RAW + header)
+        control.append((header, cell.str.contains(CONTROL_CHARACTERS)))
+        long.append((header, cell.str.len_chars() > plan.max_text_chars))
+        if RAW + header in one_line:
+            trimmed = cell.str.strip_chars(" \t\r\n\u3000")
+            breaks.append((header, trimmed.str.contains(LINE_BREAK)))
+    out = []
+    for flag, cells in ((CONTROL_FLAG, control), (LINE_BREAK_FLAG, breaks), (TOO_LONG_FLAG, long)):
+        any_cell, names = _columns_where(cells)
+        out += [any_cell.alias(flag), names.alias(DETAIL + flag)]
+    return out
 
 
 def parse_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
@@ -123,6 +223,12 @@ def _run(check: pa.Check, frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
 
 def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Parse a chunk and add a flag column for every problem but the global ones."""
+    with as_of_date(plan.as_of):
+        return _flag_chunk(chunk, plan)
+
+
+def _flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    chunk = chunk.with_columns(text_flags(plan))
     chunk = parse_chunk(chunk, plan)
     schema = plan.model.to_schema()
     lazy = chunk.lazy()
@@ -149,6 +255,11 @@ def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
 
 def global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
     """Rows failing a global dataframe check: ``_source_row``, its flags and detail texts."""
+    with as_of_date(plan.as_of):
+        return _global_failures(typed, plan)
+
+
+def _global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
     names = plan.model.__global_checks__
     schema = plan.model.to_schema()
     checks = [c for c in schema.checks if c.name in names]

@@ -75,7 +75,8 @@ class RunArea:
     """The output folder of a job: its published run, its lock and its run folders."""
 
     def __init__(self, output: Path) -> None:
-        self.output = Path(os.path.abspath(output))
+        # not resolve(): OUT itself is the link to follow only when reading
+        self.output = Path(os.path.abspath(output))  # noqa: PTH100
         self.root = runs_root(self.output)
         self._lock: IO[str] | None = None
 
@@ -148,7 +149,7 @@ class RunArea:
         """The published run folder, if any."""
         if not self.output.is_symlink():
             return None
-        target = (self.output.parent / os.readlink(self.output)).resolve()
+        target = (self.output.parent / self.output.readlink()).resolve()
         return target if target.is_dir() else None
 
     def switch_to(self, run: Run) -> None:
@@ -156,7 +157,7 @@ class RunArea:
         link = self.output.parent / f".{self.output.name}.publish-{os.getpid()}"
         link.unlink(missing_ok=True)
         link.symlink_to(os.path.relpath(run.folder, self.output.parent))
-        os.replace(link, self.output)
+        link.replace(self.output)
         _fsync_dir(self.output.parent)
         history = [*self.published()[-1:], run.run_id]
         if previous is not None and previous.name not in history:
@@ -200,7 +201,7 @@ class RunArea:
         """``OUT`` must be absent, our link, or an earlier huimin result (moved aside once)."""
         out = self.output
         if out.is_symlink():
-            target = Path(os.readlink(out))
+            target = out.readlink()
             resolved = (out.parent / target).resolve()
             if resolved.parent != self.root.resolve():
                 raise ConfigError(
@@ -246,7 +247,7 @@ def _link_tree(source: Path, target: Path) -> None:
 def _write_json(path: Path, data: object) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def _fsync_dir(folder: Path) -> None:

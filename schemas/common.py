@@ -68,7 +68,7 @@ def _max_two_decimals(col: pl.Expr) -> pl.Expr:
 
 
 def id_number_checks() -> list[pa.Check]:
-    """Format, GB 11643 check character, and a real birth date that is not in the future."""
+    """Format, GB 11643 check character, a province code, a real birth date not in the future."""
     fmt = idnumber.has_format
     return [
         _column_check(
@@ -81,6 +81,12 @@ def id_number_checks() -> list[pa.Check]:
             lambda c: ~fmt(c) | idnumber.has_check_char(c),
             "id_check_character",
             "ID number check character (18th) does not match the first 17 digits (GB 11643)",
+        ),
+        _column_check(
+            lambda c: ~fmt(c) | idnumber.has_valid_province(c),
+            "id_province",
+            "ID number does not start with a province code (GB/T 2260: 11-65, 71, 81-83; "
+            "a foreigner's permanent-residence number: 9 then a province code) (省级代码无效)",
         ),
         _column_check(
             lambda c: ~fmt(c) | idnumber.has_real_birth_date(c, current_as_of()),

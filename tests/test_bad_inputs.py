@@ -1,8 +1,10 @@
 """The broken-input corpus (tests/bad_inputs): every case must fail, or pass, the way it says.
 
 Each case folder is copied into a fresh input folder next to a clean companion file
-(``_companion/tekun.csv``) and ingested with :func:`huimin.pipeline.ingest_folder`; the
-expectations live in ``tests/bad_inputs/cases.yaml`` (see the README there).
+(``_companion/tekun.csv``); its files are discovered and each is ingested with
+:func:`huimin.ingest.ingest_file` under a :class:`~huimin.context.RunContext` (``as_of`` and the
+case's ``limits``), temporary files in a work folder of the run's own; the expectations live
+in ``tests/bad_inputs/cases.yaml`` (see the README there).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import importlib.util
-import json
 import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,13 +21,15 @@ from typing import Any
 import polars as pl
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from huimin.cli import app
-from huimin.errors import ConfigError
-from huimin.pipeline import EXIT_DATA_ERROR, EXIT_OK, IngestRun, ingest_folder, write_manifest
+from huimin.context import Limits, RunContext
+from huimin.errors import EXIT_OK, EXIT_UNUSABLE, ConfigError, DataFileError
+from huimin.ingest import DatasetResult, ingest_file
 from huimin.readers import SOURCE_ROW
+from huimin.sources import discover
 from schemas import DATASETS
+
+EXIT_DATA_ERROR = EXIT_UNUSABLE
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 COMPANION = CORPUS / "_companion"
@@ -62,8 +66,39 @@ def _input_folder(name: str, tmp_path: Path) -> Path:
     return folder
 
 
+@dataclass
+class IngestRun:
+    """What ingesting one case folder produced, dataset by dataset."""
+
+    results: list[DatasetResult]
+
+    @property
+    def errors(self) -> list[DatasetResult]:
+        return [r for r in self.results if not r.ok]
+
+
 def _ingest(name: str, tmp_path: Path) -> IngestRun:
-    return ingest_folder(_input_folder(name, tmp_path), tmp_path / "out", as_of=AS_OF)
+    """Discover the case folder's files and ingest each; a refused file becomes an error."""
+    folder = _input_folder(name, tmp_path)
+    ctx = RunContext(as_of=AS_OF, limits=Limits(**CASES[name].get("limits", {})))
+    work = tmp_path / "work"
+    work.mkdir()
+    discovery = discover(folder)
+    results = []
+    for source in discovery.sources:
+        try:
+            result = ingest_file(
+                source.path, source.model, tmp_path / "out", source.renames, ctx=ctx, work=work
+            )
+        except DataFileError as exc:
+            result = DatasetResult(source.dataset, str(source.path), error=exc.one_line())
+        results.append(result)
+    results += [
+        DatasetResult(e.path.stem, str(e.path), error=e.one_line()) for e in discovery.errors
+    ]
+    assert not list(work.iterdir()), "temporary files are removed from the work folder"
+    assert not list((tmp_path / "out").glob(".huimin-work-*")), "and never put in the output"
+    return IngestRun(results)
 
 
 def _exit_code(run: IngestRun) -> int:
@@ -127,6 +162,8 @@ def test_whole_file_case(name: str, tmp_path: Path) -> None:
     assert message.startswith(str(tmp_path / "in")), "the message starts with the file's path"
     for text in case["error"]:
         assert text in message, f"{text!r} not in {message!r}"
+    for text in case.get("not_in_error", []):
+        assert text not in message, f"{text!r} (the file's data) shows in {message!r}"
     assert message.count(": ") >= 2, f"'<file>: <problem>: <fix>' expected, got {message!r}"
     assert not (tmp_path / "out" / "staged" / f"{case['dataset']}.parquet").exists()
     assert _exit_code(run) == case.get("exit_code", EXIT_DATA_ERROR)
@@ -159,8 +196,8 @@ def test_row_case(name: str, tmp_path: Path) -> None:
     assert _exit_code(run) == case.get("exit_code", EXIT_OK)
     _assert_companion_ok(run)
 
-    manifest = json.loads(write_manifest(run).read_text(encoding="utf-8"))
-    counts = manifest["datasets"][dataset]
+    (result,) = [r for r in run.results if r.dataset == dataset]
+    counts = asdict(result)
     assert counts["rows_in"] == case["rows_in"]
     assert counts["rows_in"] == counts["rows_valid"] + counts["rows_quarantined"]
     if "encoding" in case:
@@ -201,6 +238,10 @@ def test_row_case(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", _params([n for n, c in CASES.items() if c.get("cli")]))
 def test_cli(name: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from huimin.cli import app
+
     case = CASES[name]
     folder = _input_folder(name, tmp_path)
     argv = ["ingest", "-i", str(folder), "-o", str(tmp_path / "out"), "--no-reports"]
@@ -216,3 +257,5 @@ def test_cli(name: str, tmp_path: Path) -> None:
     assert len(lines) == 1, output
     for text in case["error"]:
         assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+    for text in case.get("not_in_error", []):
+        assert text not in output, f"{text!r} (the file's data) shows in the output"

@@ -87,3 +87,29 @@ def test_a_crash_while_writing_leaves_the_previous_file(
     monkeypatch.undo()
     assert pl.read_parquet(target).get_column("a").to_list() == [1]
     assert [p.name for p in tmp_path.iterdir()] == ["staged.parquet"]
+
+
+def test_temporary_files_live_in_the_work_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copies of the rows are made inside ``work`` (the run's own folder), then removed."""
+    from huimin import readers
+    from huimin.context import RunContext
+
+    path = _write(tmp_path / "deaths.csv", _deaths_rows(20))
+    seen: list[Path] = []
+    real = readers.normalise_csv
+
+    def spy(source: Path, encoding: str, target: Path) -> readers.CsvLayout:
+        seen.append(target)
+        return real(source, encoding, target)
+
+    monkeypatch.setattr(readers, "normalise_csv", spy)
+    work = tmp_path / "work"
+    result = ingest_file(
+        path, DATASETS["deaths"], tmp_path / "out", ctx=RunContext(as_of=AS_OF), work=work
+    )
+    assert result.rows_in == 20
+    assert seen and all(work in target.parents for target in seen)
+    assert not list(work.iterdir())
+    assert not list((tmp_path / "out").glob(".huimin-work-*"))

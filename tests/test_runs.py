@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -37,7 +36,7 @@ def test_publish_switches_a_link_and_keeps_the_previous_run(tmp_path: Path) -> N
     third = _publish(out, "3")
     assert not first.exists(), "runs older than the previous one are removed"
     assert second.exists() and third.exists()
-    assert os.readlink(out).startswith("out.runs/"), "the link is relative"
+    assert str(out.readlink()).startswith("out.runs/"), "the link is relative"
 
 
 def test_a_run_never_published_is_removed_by_the_next(tmp_path: Path) -> None:

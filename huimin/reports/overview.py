@@ -3,14 +3,21 @@
 Great Expectations' own index builds its tables with JavaScript and styles fetched from the
 internet, so on the district's offline network it shows no dataset at all. This page is plain
 HTML with its style inline; it links each dataset's Great Expectations pages (readable offline,
-if unstyled) and keeps their index as ``gx-index.html``.
+if unstyled) and keeps their index as ``gx-index.html``. It also lists the datasets that are
+missing (not sent, refused, declared absent) and the rules that were not evaluated, with the
+reason in words, so an empty row is never mistaken for a clean one. Everything written is
+passed through :func:`huimin.redact.redact`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from huimin.redact import redact
 
 if TYPE_CHECKING:
     from huimin.reports.validation import DatasetValidation as Outcome
@@ -22,7 +29,10 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
 td.n { text-align: right; }
 .pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
+.none { color: #666; }
 """
+NOT_EVALUATED_TITLE = "未评估的规则 / Rules not evaluated"
+MISSING_TITLE = "缺少的数据集 / Datasets missing"
 
 
 def _link(site: Path, pattern: str, text: str) -> str:
@@ -64,8 +74,35 @@ def _row(site: Path, outcome: Outcome) -> str:
     return "<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}" for c in cells) + "</tr>"
 
 
-def write_overview(site: Path, outcomes: list[Outcome]) -> Path:
-    """Write ``site/index.html`` (keeping Great Expectations' own as ``gx-index.html``)."""
+def _listing(title: str, first: str, items: Sequence[tuple[str, str]], anchor: str) -> str:
+    """A section with a two-column table (name, reason), or a line saying there is none."""
+    heading = f'<h2 id="{anchor}">{html.escape(title)}</h2>'
+    if not items:
+        return f'{heading}\n<p class="none">无 · none</p>'
+    rows = "\n".join(
+        f"<tr><td><code>{html.escape(name)}</code><td>{html.escape(reason)}</tr>"
+        for name, reason in items
+    )
+    return f"{heading}\n<table><tr><th>{first}<th>原因 · reason</tr>\n{rows}\n</table>"
+
+
+def write_overview(
+    site: Path,
+    outcomes: list[Outcome],
+    *,
+    not_evaluated: Sequence[tuple[str, str]] = (),
+    missing: Sequence[tuple[str, str]] = (),
+    as_of: dt.date | None = None,
+) -> Path:
+    """Write ``site/index.html`` (keeping Great Expectations' own as ``gx-index.html``).
+
+    Args:
+        site: the Data Docs site directory.
+        outcomes: one per validated dataset.
+        not_evaluated: (rule or dataset, reason in words) of rules not evaluated.
+        missing: (dataset, reason in words) of datasets missing, refused or declared absent.
+        as_of: the date the data was judged at, shown when given.
+    """
     index = site / "index.html"
     if index.exists():
         index.replace(site / GX_INDEX)
@@ -75,6 +112,11 @@ def write_overview(site: Path, outcomes: list[Outcome]) -> Path:
         if not failing
         else f"{len(outcomes)} datasets, {len(failing)} failing: {', '.join(failing)}"
     )
+    if missing:
+        verdict += f"; {len(missing)} missing"
+    if not_evaluated:
+        verdict += f"; {len(not_evaluated)} rules not evaluated"
+    judged = f" Data judged as of {as_of.isoformat()}." if as_of else ""
     header = (
         "<tr><th>dataset<th>数据集<th>result<th>rows staged<th>rows checked"
         "<th>quarantined<th>quarantine rate<th>checks passed<th>failed checks<th>details</tr>"
@@ -84,12 +126,15 @@ def write_overview(site: Path, outcomes: list[Outcome]) -> Path:
 <html lang="zh"><head><meta charset="utf-8"><title>huimin validation report</title>
 <style>{STYLE}</style></head><body>
 <h1>数据质量报告 · Validation report</h1>
-<p>{html.escape(verdict)}. Rows that failed a row check were set aside at ingestion (see
+<p>{html.escape(verdict)}.{judged} Rows that failed a row check were set aside at ingestion (see
 <code>quarantine/</code>); these checks look at what was staged. Great Expectations' own index:
 <a href="{GX_INDEX}">{GX_INDEX}</a>.</p>
 <table>{header}
 {rows}
-</table></body></html>
+</table>
+{_listing(MISSING_TITLE, "数据集 · dataset", missing, "missing")}
+{_listing(NOT_EVALUATED_TITLE, "规则 · rule", not_evaluated, "not-evaluated")}
+</body></html>
 """
-    index.write_text(page, encoding="utf-8")
+    index.write_text(redact(page), encoding="utf-8")
     return index

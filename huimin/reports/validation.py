@@ -4,7 +4,14 @@
 is large, prepares a privacy-safe frame (:mod:`huimin.reports.expectations`), converts it to
 pandas (Great Expectations has no polars engine) and validates it in an ephemeral context. The
 Data Docs site is built into a temporary sibling of ``output_dir`` and swapped into place at the
-end, so a crash never leaves half a report; ``output_dir/index.html`` lists every dataset.
+end, so a crash never leaves half a report; ``output_dir/index.html`` lists every dataset, the
+datasets missing and the rules not evaluated.
+
+The report is shared beyond case workers, so it never shows a full ID number or a bank account:
+the frame Great Expectations sees has ID columns masked and free text (names, accounts) reduced
+to a presence marker (first line of defence, :mod:`huimin.reports.expectations`); then every
+HTML and JSON file of the site goes through :func:`huimin.redact.redact` before the site is
+swapped into place (second line).
 """
 
 from __future__ import annotations
@@ -20,14 +27,16 @@ import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 import schemas
+from huimin.atomic import dir_mode
+from huimin.redact import redact
 from huimin.reports.expectations import (
     ExpectationSpec,
     PreparedDataset,
@@ -42,6 +51,8 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 DEFAULT_SAMPLE_ROWS = 200_000
 SUMMARY_FILE = "validation-summary.json"
+#: files of the site that carry data and are redacted (not its scripts and style sheets)
+REDACTED_SUFFIXES = (".html", ".json")
 SITE_NAME = "local_site"  # the site every ephemeral context owns; pointed at our directory
 _GX_LOGGER = "great_expectations"
 
@@ -92,12 +103,28 @@ class DatasetValidation:
 
 @dataclass(frozen=True)
 class ValidationSummary:
-    """All datasets' outcomes and where the report is; goes into the run manifest."""
+    """All datasets' outcomes and where the report is; goes into the run manifest.
+
+    Attributes:
+        index_html: the report's front page.
+        datasets: dataset → its outcome.
+        sample_rows: the sampling threshold used.
+        seconds: time spent building the report.
+        as_of: the date the data was judged at (ages, dates not in the future).
+        not_evaluated: (rule or dataset, reason) of what was not evaluated, as given.
+        missing: (dataset, reason) of datasets missing, refused or declared absent, as given.
+        redacted_files: files of the site in which redaction masked something the first line
+            of defence let through (normally none).
+    """
 
     index_html: Path
     datasets: dict[str, DatasetValidation]
     sample_rows: int
     seconds: float
+    as_of: dt.date | None = None
+    not_evaluated: tuple[tuple[str, str], ...] = ()
+    missing: tuple[tuple[str, str], ...] = ()
+    redacted_files: tuple[str, ...] = field(default=())
 
     @property
     def success(self) -> bool:
@@ -117,6 +144,10 @@ class ValidationSummary:
             "failed_datasets": self.failed_datasets,
             "seconds": round(self.seconds, 3),
             "datasets": {name: d.to_dict() for name, d in self.datasets.items()},
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "not_evaluated": [{"name": n, "reason": r} for n, r in self.not_evaluated],
+            "missing": [{"dataset": n, "reason": r} for n, r in self.missing],
+            "redacted_files": list(self.redacted_files),
         }
 
 
@@ -334,6 +365,20 @@ def _rate(quarantined: int | None, rows: int) -> float | None:
     return round(quarantined / total, 6) if total else 0.0
 
 
+def _redact_site(site: Path) -> list[str]:
+    """Mask ID numbers and accounts in every HTML and JSON file of ``site``; the files changed."""
+    changed = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in REDACTED_SUFFIXES or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        masked = redact(text)
+        if masked != text:
+            path.write_text(masked, encoding="utf-8", errors="surrogateescape")
+            changed.append(path.relative_to(site).as_posix())
+    return changed
+
+
 def _swap_into_place(built: Path, target: Path) -> None:
     """Rename the old report away, the new one in, then delete the old one."""
     old: Path | None = None
@@ -356,6 +401,9 @@ def build_validation_reports(
     *,
     quarantined: Mapping[str, int] | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    as_of: dt.date | None = None,
+    not_evaluated: Sequence[tuple[str, str]] = (),
+    missing: Sequence[tuple[str, str]] = (),
 ) -> ValidationSummary:
     """Validate every staged dataset and write one Data Docs site to ``output_dir``.
 
@@ -365,6 +413,12 @@ def build_validation_reports(
         quarantined: dataset → rows quarantined at ingestion, to report quarantine rates.
         sample_rows: datasets with more staged rows are validated on every k-th row, with
             k = ceil(rows / sample_rows); 0 disables sampling.
+        as_of: the date the data is judged at (ages from ID numbers, dates that must not be in
+            the future); None: :func:`schemas.common.current_as_of` (today unless set).
+        not_evaluated: (rule or dataset, reason in words) for each rule or check that was not
+            evaluated; listed on the front page under "未评估的规则 / Rules not evaluated".
+        missing: (dataset, reason in words) for each dataset missing, refused or declared
+            absent; listed on the front page under "缺少的数据集 / Datasets missing".
 
     Returns:
         The per-dataset outcome and the path of ``output_dir/index.html``.
@@ -386,7 +440,7 @@ def build_validation_reports(
     building = Path(
         tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".building", dir=output_dir.parent)
     )
-    building.chmod(0o755)  # mkdtemp makes it private; the report is meant to be read
+    building.chmod(dir_mode())  # mkdtemp makes it private; the report follows the umask
     try:
         quiet = _QuietGx()
         quiet.silence()
@@ -398,7 +452,7 @@ def build_validation_reports(
             context = _new_context(gx, building)
             datasource = context.data_sources.add_pandas("huimin_staged")
             run_id = RunIdentifier(run_name="huimin", run_time=dt.datetime.now(dt.UTC))
-            today = current_as_of()
+            today = as_of or current_as_of()
             outcomes: dict[str, DatasetValidation] = {}
             for dataset in sorted(staged):
                 item = _prepare_dataset(
@@ -414,16 +468,29 @@ def build_validation_reports(
             context.build_data_docs(site_names=[SITE_NAME])
         finally:
             quiet.restore()
+        redacted = _redact_site(building)
+        if redacted:
+            log.warning("validation report: masked ID-like numbers in %d files", len(redacted))
         summary = ValidationSummary(
             index_html=output_dir / "index.html",
             datasets=outcomes,
             sample_rows=sample_rows,
             seconds=time.perf_counter() - started,
+            as_of=today,
+            not_evaluated=tuple((str(n), str(r)) for n, r in not_evaluated),
+            missing=tuple((str(n), str(r)) for n, r in missing),
+            redacted_files=tuple(redacted),
         )
         (building / SUMMARY_FILE).write_text(
-            json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+            redact(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)), encoding="utf-8"
         )
-        write_overview(building, list(outcomes.values()))
+        write_overview(
+            building,
+            list(outcomes.values()),
+            not_evaluated=summary.not_evaluated,
+            missing=summary.missing,
+            as_of=today,
+        )
         _swap_into_place(building, output_dir)
     finally:
         shutil.rmtree(building, ignore_errors=True)

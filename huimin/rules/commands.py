@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from huimin.context import RunContext
 from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
 from huimin.rules.executors import EXECUTORS, PreparedData, RuleContext
 from huimin.rules.loader import load_rules, rule_files
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.output import write_clues
 from huimin.rules.params import effective_ranges
+from schemas.common import as_of_date
+
+if TYPE_CHECKING:
+    from huimin.pipeline import DatasetStatus
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -60,9 +67,25 @@ def explain(files: list[RuleFile], rule_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def apply_rules(output: Path, files: list[RuleFile], source_files: dict[str, str]) -> RuleRun:
-    """Run the catalogue over an ingest output folder; write clues.parquet and clues.xlsx."""
-    run = run_rules(files, load_staged(output), source_files)
+def apply_rules(
+    output: Path,
+    files: list[RuleFile],
+    source_files: dict[str, str],
+    staged: Mapping[str, Path],
+    statuses: Mapping[str, DatasetStatus],
+    ctx: RunContext,
+) -> RuleRun:
+    """Run the catalogue over this run's usable staged datasets; write clues.parquet and
+    clues.xlsx into ``output`` (the run's own folder)."""
+
+    def usable(name: str) -> tuple[bool, str, bool]:
+        status = statuses.get(name)
+        if status is None:
+            return False, f"{name} is missing from the input", False
+        return status.usable and name in staged, status.reason, status.quiet
+
+    with as_of_date(ctx.as_of):
+        run = run_rules(files, load_staged(staged), source_files, usable)
     write_clues(run.clues, output)
     return run
 

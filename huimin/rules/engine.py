@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from huimin.rules.executors import EVIDENCE, EXECUTORS, ROW, PreparedData, RuleContext
-from huimin.rules.model import Rule, RuleFile
+from huimin.rules.model import Rule, RuleFile, rule_needs
 from huimin.rules.params import param_struct
 from schemas import DATASETS, ContractModel
 
@@ -42,10 +42,12 @@ NAME_FIELDS = ("name", "recipient_name")
 
 @dataclass
 class RuleRun:
-    """Clues of one run, and how many each rule produced."""
+    """Clues of one run, how many each rule produced, and the rules not evaluated (why, and
+    whether quietly: a dataset declared absent is not a failure)."""
 
     clues: pl.DataFrame
     per_rule: dict[str, int] = field(default_factory=dict)
+    not_evaluated: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def clue_id(rule_id: str, subject: str, period: str) -> str:
@@ -129,29 +131,66 @@ def clues_for_rule(
     ).select([pl.col(name).cast(dtype) for name, dtype in CLUE_SCHEMA.items()])
 
 
+def unmet_need(
+    rule: Rule, rule_file: RuleFile, usable: Callable[[str], tuple[bool, str, bool]]
+) -> tuple[str, bool] | None:
+    """Why ``rule`` cannot be evaluated (reason, quiet), or None when all it reads is there.
+
+    ``usable(dataset)`` says whether a dataset is usable, and if not why and whether quietly.
+    A pooled dataset (低保, urban or rural) needs one of its parts: with a part missing the
+    rule sees fewer rows and may miss a clue, never make a false one (and the run reports the
+    missing part anyway).
+    """
+    needs = rule_needs(rule, rule_file)
+    for name in sorted(needs.all_of):
+        ok, reason, quiet = usable(name)
+        if not ok:
+            return reason, quiet
+    for group in needs.any_of:
+        states = [usable(name) for name in sorted(group)]
+        if any(ok for ok, _, _ in states):
+            continue
+        loud = [(reason, quiet) for _, reason, quiet in states if not quiet]
+        return loud[0] if loud else (states[0][1], True)
+    return None
+
+
 def run_rules(
     rule_files: Iterable[RuleFile],
     staged: Mapping[str, pl.LazyFrame],
     source_files: Mapping[str, str] | None = None,
+    usable: Callable[[str], tuple[bool, str, bool]] | None = None,
 ) -> RuleRun:
-    """Every rule of every file over the staged datasets; clues sorted by clue id."""
-    frames, per_rule = [], {}
+    """Every rule of every file over the staged datasets; clues sorted by clue id.
+
+    A rule that reads a dataset not in ``staged`` is not evaluated (never run against an
+    empty stand-in: "nobody is there" would raise false clues); ``usable`` explains why.
+    """
+    frames, per_rule, skipped = [], {}, []
     data = PreparedData(dict(staged))
+
+    def default(name: str) -> tuple[bool, str, bool]:
+        return name in staged, f"{name} is missing from the input", False
+
+    check = usable or default
     for rule_file in rule_files:
-        ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
+        roster: pl.LazyFrame | None = None
         source = (source_files or {}).get(rule_file.policy)
         for rule in rule_file.rules:
+            unmet = unmet_need(rule, rule_file, check)
+            if unmet is not None:
+                skipped.append((rule.id, unmet[0], unmet[1]))
+                continue
+            if roster is None:
+                roster = roster_frame(rule_file, data)
+            ctx = RuleContext(data, rule_file, roster)
             clues = clues_for_rule(rule, rule_file, ctx, source)
             per_rule[rule.id] = clues.height
             frames.append(clues)
     clues = pl.concat(frames) if frames else pl.DataFrame(schema=CLUE_SCHEMA)
-    return RuleRun(clues.sort("clue_id"), per_rule)
+    return RuleRun(clues.sort("clue_id"), per_rule, skipped)
 
 
-def load_staged(output: Path) -> dict[str, pl.LazyFrame]:
-    """The staged datasets of an ingest output folder."""
-    return {
-        path.stem: pl.scan_parquet(path)
-        for path in sorted((output / "staged").glob("*.parquet"))
-        if path.stem in DATASETS
-    }
+def load_staged(paths: Mapping[str, Path]) -> dict[str, pl.LazyFrame]:
+    """The given staged datasets (this run's, and only those)."""
+    return {name: pl.scan_parquet(path) for name, path in sorted(paths.items()) if name in DATASETS}

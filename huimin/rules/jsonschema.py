@@ -36,7 +36,9 @@ DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "YYY
 TEXT = {"type": "string", "minLength": 1}
 SQL_HELP = (
     "An SQL expression over the roster row: its columns, subject, period, period_start, "
-    "period_end, age ..., param.<name>, <dataset>.<column> and member.<column>."
+    "period_end, age ..., param.<name>, <dataset>.<column> and member.<column>. One "
+    "expression over the row: no SELECT, no read_csv or other table functions, only the "
+    "functions listed in docs/writing-rules.md, section 5."
 )
 
 COMMON_DOCS: dict[str, dict[str, Any]] = {

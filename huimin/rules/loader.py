@@ -1,10 +1,12 @@
 """Load rule files (``rules/<policy>.yaml``) strictly, reporting every problem at once.
 
 Each problem is a :class:`~huimin.rules.model.RuleProblem` located ``file:line:column`` where
-the offending value (or the mapping lacking a key) was written. SQL is parsed with
-``pl.sql_expr`` and resolved against :func:`huimin.rules.context.condition_schema`, so an
-unknown column is reported with the closest existing one. ``docs/writing-rules.md`` describes
-the format for the policy officers who write these files.
+the offending value (or the mapping lacking a key) was written. SQL must first be one
+expression over the row (:func:`huimin.rules.kinds.sql_refusal`: no subquery, no table
+function), then it is parsed with ``pl.sql_expr`` and resolved against
+:func:`huimin.rules.context.condition_schema`, so an unknown column is reported with the
+closest existing one. ``docs/writing-rules.md`` describes the format for the policy officers
+who write these files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, cast
 import polars as pl
 
 from huimin.rules import context
-from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec
+from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec, sql_refusal
 from huimin.rules.model import (
     Example,
     Loc,
@@ -62,6 +64,8 @@ EXAMPLE_KEYS = ("name", "as_of", "given", "expect")
 EXPECT_KEYS = ("subject", "period", "amount")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+#: a rule file is a few dozen kB; anything this large is refused before it is read
+MAX_RULE_FILE_BYTES = 2 << 20
 ALL_KIND_KEYS = tuple(dict.fromkeys(key for spec in KINDS.values() for key in spec.keys))
 
 
@@ -134,6 +138,14 @@ class _FileLoader:
 
     def run(self) -> RuleFile | None:
         try:
+            size = self.path.stat().st_size
+            if size > MAX_RULE_FILE_BYTES:
+                message = f"the file is {size / 2**20:.1f} MB, more than a rule file may be "
+                message += (
+                    f"({MAX_RULE_FILE_BYTES >> 20} MB): it holds rules and small examples, not data"
+                )
+                self.reader.add(Loc(self.file, 1, 1), message)
+                return None
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             self.reader.add(Loc(self.file, 1, 1), f"cannot read the file: {error}")
@@ -593,6 +605,8 @@ def _row_periods(
     model = DATASETS[policy]
     schema = model.polars_schema()
     zoned = [p for p in params if p.zone_by]
+    if any(sql_refusal(p.zone_by or "") is not None for p in zoned):
+        return []  # reported where zone_by is written; polars never sees it
     try:
         frame = pl.DataFrame(
             [{k: row.get(k) for k in schema} for row in rows], schema=schema, strict=False

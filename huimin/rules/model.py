@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from huimin.rules.kinds import KINDS, SqlRefusedError, sql_references
+
 Severity = Literal["high", "medium", "low"]
 DATE_SUFFIX = ":date"
 Scope = Literal["person", "household"]
@@ -113,6 +115,34 @@ class RuleFile:
 
 
 @dataclass(frozen=True)
+class RuleNeeds:
+    """The contract datasets a rule reads (:func:`rule_needs`).
+
+    ``all_of``: each must have been sent (or declared absent) for the rule's clues to mean
+    what they say. ``any_of``: groups (the rosters a pooled name such as ``dibao`` stands
+    for) of which at least one must have been sent; with only some of a group, the rule sees
+    fewer rows and may miss clues, but never makes a false one.
+    """
+
+    all_of: frozenset[str]
+    any_of: tuple[frozenset[str], ...] = ()
+
+    @property
+    def datasets(self) -> frozenset[str]:
+        """Every dataset named, in ``all_of`` or in a group of ``any_of``."""
+        return self.all_of.union(*self.any_of)
+
+    def missing(self, available: frozenset[str] | set[str]) -> frozenset[str]:
+        """What the rule lacks given the datasets ``available`` (sent or declared absent):
+        the ``all_of`` ones not there, and every part of a group none of which is there."""
+        lacking = {name for name in self.all_of if name not in available}
+        for group in self.any_of:
+            if not group & available:
+                lacking.update(group)
+        return frozenset(lacking)
+
+
+@dataclass(frozen=True)
 class RuleProblem:
     """One problem found while loading rule files."""
 
@@ -131,3 +161,81 @@ class RuleFileError(Exception):
     def __init__(self, problems: list[RuleProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+# ---------------------------------------------------------------- what a rule reads
+
+
+def _rule_texts(rule: Rule, rule_file: RuleFile) -> list[str]:
+    """Every SQL text the rule evaluates, with the zone_by of each parameter it uses."""
+    texts: list[str] = list(rule.evidence)
+    for key, key_spec in KINDS[rule.kind].keys.items():
+        value = rule.spec.get(key)
+        if key_spec.type == "sql" and isinstance(value, str):
+            texts.append(value)
+        elif key_spec.type == "sql_list" and isinstance(value, list):
+            texts.extend(str(v) for v in value)
+    references = [ref for text in texts for ref in _references(text)]
+    used = {ref[1] for ref in references if len(ref) > 1 and ref[0] == "param"}
+    for name in sorted(used):
+        zone_by = rule_file.parameters[name].zone_by if name in rule_file.parameters else None
+        if zone_by:
+            texts.append(zone_by)
+    return texts
+
+
+def _references(text: str) -> list[tuple[str, ...]]:
+    try:
+        return sql_references(text)
+    except SqlRefusedError:
+        return []  # a loaded rule never holds one
+
+
+def rule_needs(rule: Rule, rule_file: RuleFile) -> RuleNeeds:
+    """The contract datasets a rule reads (see :class:`~huimin.rules.model.RuleNeeds`).
+
+    The roster of the file; the dataset the rule looks into (``registry``, ``dataset``,
+    ``roster``), its ``via`` and the rosters ``across`` pools; ``land_holdings`` is read from
+    ``land_contracts``; the population registry when the rule uses ``registered_household``
+    or takes a household's members from it (household scope on a roster without
+    ``household_id``). A pooled name (``dibao``) is a group of which one suffices, except for
+    ``required_presence``, where a missing part would make everyone on it look absent.
+    """
+    # the context reads this module: imported here, not at the top
+    from huimin.rules.context import POOLED, TOTALS, model_of
+
+    spec = rule.spec
+    all_of: set[str] = {rule_file.policy}
+    any_of: list[frozenset[str]] = []
+
+    def add(name: str, strict: bool) -> None:
+        if name in POOLED:
+            parts = frozenset(POOLED[name])
+            if strict:
+                all_of.update(parts)
+            elif parts not in any_of:
+                any_of.append(parts)
+        elif name in TOTALS:
+            all_of.add(TOTALS[name].source)
+        else:
+            all_of.add(name)
+
+    other = KINDS[rule.kind].other_dataset(spec)
+    for name in other if isinstance(other, tuple) else (other,) if other else ():
+        add(name, strict=rule.kind == "required_presence")
+    if spec.get("via"):
+        add(str(spec["via"]), strict=True)
+    for name in spec.get("across") or []:
+        add(str(name), strict=False)
+    household = spec.get("scope") == "household"
+    if household and "household_id" not in model_of(rule_file.policy).polars_schema():
+        all_of.add("population")
+    texts = _rule_texts(rule, rule_file)
+    if any("registered_household" in ref for text in texts for ref in _references(text)):
+        all_of.add("population")
+    return RuleNeeds(frozenset(all_of), tuple(g for g in any_of if not g <= all_of))
+
+
+def datasets_read(rule: Rule, rule_file: RuleFile) -> frozenset[str]:
+    """Every contract dataset the rule may read (both parts of a pooled one)."""
+    return rule_needs(rule, rule_file).datasets

@@ -1,4 +1,8 @@
-"""Write clues: Parquet for machines, XLSX with Chinese headers for people (both atomically)."""
+"""Write clues: Parquet for machines, XLSX with Chinese headers for people (both atomically).
+
+``clues.xlsx`` is an internal output (full ID numbers and names, for case workers); every text
+cell is written as text, so a name such as ``=HYPERLINK(...)`` is never a live formula.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from huimin.atomic import atomic_path, write_parquet
+from huimin.exports import safe_workbook
 from schemas import ROSTERS
 
 HEADERS_ZH = {
@@ -86,7 +90,7 @@ def write_clues(clues: pl.DataFrame, output: Path) -> tuple[Path, Path]:
     write_parquet(clues, parquet)
     xlsx = output / "clues.xlsx"
     with atomic_path(xlsx) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp))
+        workbook = safe_workbook(tmp)
         workbook.set_properties({"created": FIXED_CREATED})
         for_people = clues.with_columns(pl.col("severity").replace(SEVERITY_ZH))
         for_people.rename(HEADERS_ZH).write_excel(

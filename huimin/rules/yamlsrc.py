@@ -1,12 +1,16 @@
 """Values of a rule file with their locations: YAML nodes, typed readers and SQL checks.
 
 The file is *composed* (not constructed) with ruamel.yaml, so nothing is lost or guessed: each
-scalar keeps its resolved YAML type and its text, dates stay text until the loader reads them
-(a wrong date such as ``2023-02-30`` is then reported where it was written), and a key written
-twice is reported with both places instead of aborting the load. :class:`Reader` collects
-problems while reading typed values (text, number, date, choice ...) out of the nodes, and
-:class:`SqlChecker` resolves SQL expressions against the columns a rule may use
-(:func:`huimin.rules.context.condition_schema`), naming the closest column of an unknown one.
+scalar keeps its resolved YAML type and its text, dates stay text until the loader reads them (a
+wrong date such as ``2023-02-30`` is then reported where it was written), and a key written
+twice is reported with both places instead of aborting the load. Anchors, aliases, merge keys,
+tags and too deep a nesting are refused, located, from the event stream before anything is
+composed, so an alias "bomb" is never expanded (:func:`compose`, also used for an input folder's
+``sources.yaml``). :class:`Reader` collects problems while reading typed values (text, number,
+date, choice ...) out of the nodes, and :class:`SqlChecker` first checks the shape of an SQL
+text (:func:`huimin.rules.kinds.sql_refusal`), then resolves it against the columns a rule may
+use (:func:`huimin.rules.context.condition_schema`), naming the closest column of an unknown
+one. Its messages are huimin's own words: polars' texts may repeat the SQL, literals included.
 """
 
 from __future__ import annotations
@@ -21,9 +25,16 @@ from typing import Any
 import polars as pl
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, StreamMark
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from huimin.rules.context import condition_schema
+from huimin.rules.kinds import sql_refusal
 from huimin.rules.model import Loc, RuleProblem
 from schemas import DATASETS, FieldSpec
 
@@ -135,6 +146,10 @@ class _Builder:
                 self.problems.append(RuleProblem(key_loc, "a key must be a plain name"))
                 continue
             key = str(key_node.value)
+            if key == "<<" and key_node.style is None:
+                message = "YAML merge keys (<<) are not allowed: write the keys out in full"
+                self.problems.append(RuleProblem(key_loc, message))
+                continue
             if key in entries:
                 first = key_locs[key]
                 message = f"duplicate key '{key}' (first written at line {first.line})"
@@ -145,28 +160,98 @@ class _Builder:
         return YMap(loc, entries, key_locs)
 
 
-def _syntax_problem(file: str, error: MarkedYAMLError) -> RuleProblem:
+#: how deeply mappings and lists may nest (rule files nest about 8 deep)
+MAX_DEPTH = 64
+
+
+class YamlRefusedError(Exception):
+    """A YAML text that is not read: a syntax error (``syntax``) or a construct refused on
+    purpose (anchors, aliases, tags, too deep a nesting), located where it was written."""
+
+    def __init__(self, loc: Loc, detail: str, syntax: bool) -> None:
+        self.loc = loc
+        self.detail = detail
+        self.syntax = syntax
+        super().__init__(f"{loc}: {detail}")
+
+    def problem(self) -> RuleProblem:
+        message = f"YAML syntax error: {self.detail}" if self.syntax else self.detail
+        return RuleProblem(self.loc, message)
+
+
+def _syntax_error(file: str, error: MarkedYAMLError) -> YamlRefusedError:
     mark = error.problem_mark or error.context_mark
     loc = _loc(file, mark) if mark is not None else Loc(file, 1, 1)
-    problem = str(error.problem or error).strip()
-    message = f"YAML syntax error: {problem}"
+    detail = str(error.problem or error).strip()
     if error.context and error.context_mark is not None:
-        message += f" ({error.context} started at line {error.context_mark.line + 1})"
-    if "\\t" in problem or "\t" in problem:
-        message += "; indent with spaces, not tabs"
-    return RuleProblem(loc, message)
+        detail += f" ({error.context} started at line {error.context_mark.line + 1})"
+    if "\\t" in detail or "\t" in detail:
+        detail += "; indent with spaces, not tabs"
+    return YamlRefusedError(loc, detail, syntax=True)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _refuse_unsafe(text: str, file: str) -> None:
+    """Raise :class:`YamlRefusedError` at the first anchor, alias, tag or too deep nesting.
+
+    This reads the event stream, which never expands an alias, so a YAML "alias bomb" costs
+    no more than its own text.
+    """
+    depth = 0
+    for event in YAML(typ="rt").parse(text):
+        loc = _loc(file, event.start_mark)
+        if isinstance(event, AliasEvent):
+            detail = f"YAML alias '*{_short(str(event.anchor))}' is not allowed"
+            raise YamlRefusedError(loc, f"{detail}: write the value out in full", syntax=False)
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            detail = f"YAML anchor '&{_short(str(anchor))}' is not allowed"
+            raise YamlRefusedError(loc, f"{detail}: write each value out in full", syntax=False)
+        tag = getattr(event, "tag", None)
+        if tag and isinstance(event, ScalarEvent | CollectionStartEvent):
+            shown = "!!" + str(tag)[len(_TAG) :] if str(tag).startswith(_TAG) else str(tag)
+            detail = f"YAML tag '{_short(shown)}' is not allowed"
+            raise YamlRefusedError(
+                loc, f"{detail}: write plain values (text in quotes)", syntax=False
+            )
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                detail = f"values nest more than {MAX_DEPTH} levels deep"
+                raise YamlRefusedError(loc, detail, syntax=False)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def compose(text: str, file: str) -> Node | None:
+    """The document's node tree (None if empty); raises :class:`YamlRefusedError` for a syntax
+    error or a refused construct, located ``file:line:column``."""
+    try:
+        _refuse_unsafe(text, file)
+        return YAML(typ="rt").compose(text)  # type: ignore[no-any-return]
+    except MarkedYAMLError as error:
+        raise _syntax_error(file, error) from None
+
+
+def build(root: Node, file: str) -> tuple[YNode, list[RuleProblem]]:
+    """The located values of a composed document, and the problems found (duplicate keys,
+    keys that are not plain names, merge keys)."""
+    builder = _Builder(file)
+    return builder.build(root), builder.problems
 
 
 def parse(text: str, file: str) -> tuple[YNode | None, list[RuleProblem]]:
     """The document's root node (None if the file is empty or not YAML) and the problems."""
     try:
-        root = YAML(typ="rt").compose(text)
-    except MarkedYAMLError as error:
-        return None, [_syntax_problem(file, error)]
+        root = compose(text, file)
+    except YamlRefusedError as refused:
+        return None, [refused.problem()]
     if root is None:
         return None, [RuleProblem(Loc(file, 1, 1), "the file is empty")]
-    builder = _Builder(file)
-    return builder.build(root), builder.problems
+    return build(root, file)
 
 
 def plain(node: YNode) -> Any:
@@ -299,6 +384,7 @@ _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _DOTTED = re.compile(r'"?([A-Za-z_]\w*)"?\s*\.\s*"?([A-Za-z_]\w*)"?')
 _PARAM = re.compile(r'\bparam"?\s*\.\s*"?([A-Za-z_]\w*)')
 _MISSING_COLUMN = re.compile(r'unable to find column "([^"]+)"')
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 SchemaKey = tuple[str, tuple[str, ...], str | tuple[str, ...] | None, bool, str | None]
 
 
@@ -377,15 +463,24 @@ def unknown_columns(text: str, expr: pl.Expr, schema: pl.Schema) -> list[tuple[s
 
 
 def _resolve_error(error: pl.exceptions.PolarsError) -> str:
-    found = _MISSING_COLUMN.search(str(error))
-    if found:
+    """What went wrong, in huimin's own words: polars' text may repeat the SQL, so only a
+    column name (a plain name) is ever taken from it."""
+    text = str(error)
+    found = _MISSING_COLUMN.search(text)
+    if found and _NAME.match(found.group(1)):
         return f"unknown column '{found.group(1)}'"
     if isinstance(error, pl.exceptions.StructFieldNotFoundError):
-        return f"unknown column '{_first_line(error)}'"
-    message = f"SQL cannot be evaluated: {_first_line(error)}"
-    if "compare" in message and "string" in message:
-        message += " (write a date as DATE '2023-01-01')"
-    return message
+        field = _first_line(error)
+        return f"unknown column '{field}'" if _NAME.match(field) else "unknown column"
+    if "compare" in text:
+        message = "SQL cannot be evaluated: cannot compare values of different types"
+        if "str" in text:
+            message += " (write a date as DATE '2023-01-01')"
+        return message
+    return (
+        "SQL cannot be evaluated: the types of its values do not fit together (see the "
+        "columns' types in docs/data-contract.md)"
+    )
 
 
 class SqlChecker:
@@ -406,10 +501,16 @@ class SqlChecker:
         """What is wrong with one SQL text (empty if nothing)."""
         if not text.strip():
             return [("SQL is empty", None)]
+        refused = sql_refusal(text)
+        if refused is not None:
+            allowed = "not allowed" in refused
+            return [(refused if allowed else f"SQL does not parse: {refused}", None)]
         try:
             expr = pl.sql_expr(text)
-        except (pl.exceptions.PolarsError, ValueError, TypeError) as error:
-            return [(f"SQL does not parse: {_first_line(error)}", None)]
+        except (pl.exceptions.PolarsError, ValueError, TypeError):
+            message = "SQL does not parse: check the function calls and typed values "
+            message += "(DATE '2023-01-31')"
+            return [(message, None)]
         frame = self._frame(key)
         unknown = unknown_columns(text, expr, frame.collect_schema())
         if unknown:
@@ -448,6 +549,8 @@ class SqlChecker:
         self, text: str, loc: Loc, rosters: Sequence[str], parameters: Sequence[str], what: str
     ) -> None:
         """``text`` must also resolve over each roster pooled in by ``across``."""
+        if sql_refusal(text) is not None:
+            return  # reported by check
         for roster in rosters:
             for message, hint in self.problems(
                 text, (roster, tuple(parameters), None, False, None), False

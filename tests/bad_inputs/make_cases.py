@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import struct
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +33,9 @@ C = "420112194001230359"
 BAD_CHECK = "420112193503120113"
 ELDERLY = ["id_number", "name", "street", "community", "pay_month", "amount", "bank_account"]
 ELDERLY_ZH = ["身份证号码", "姓名", "街道", "社区（村）", "发放年月", "发放金额（元）", "银行账号"]
+D = "420112194103050316"
 DEATHS = ["id_number", "name", "death_date", "source"]
+DEATHS_ZH = ["公民身份号码", "姓名", "死亡日期", "数据来源"]
 
 
 def _workbook(rows: list[list[object]], *, title: str | None = None) -> bytes:
@@ -133,9 +137,179 @@ def empty_sheet_xlsx() -> bytes:
     return _workbook([])
 
 
-def unsupported_xls() -> bytes:
-    """An old .xls (OLE2 compound file signature and padding): not read, must say so."""
-    return bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+# ------------------------------------------------------------ legacy .xls (BIFF8 in OLE2)
+
+
+def _record(kind: int, data: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _bof(substream: int) -> bytes:
+    return _record(0x0809, struct.pack("<HHHHII", 0x0600, substream, 0x0DBB, 0x07CC, 0, 0x06))
+
+
+def _biff8(rows: list[list[object]], sheet: str = "Sheet1") -> bytes:
+    """The Workbook stream of an Excel 97-2003 file: one sheet of LABEL and NUMBER cells."""
+    cells = b""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, int | float):
+                cells += _record(0x0203, struct.pack("<HHHd", r, c, 0, float(value)))
+            elif value is not None:
+                text = str(value)
+                label = struct.pack("<HB", len(text), 1) + text.encode("utf-16-le")
+                cells += _record(0x0204, struct.pack("<HHH", r, c, 0) + label)
+    width = max((len(row) for row in rows), default=0)
+    dimensions = _record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0))
+    body = _bof(0x0010) + dimensions + cells + _record(0x000A, b"")
+
+    def book(sheet_at: int) -> bytes:
+        name = struct.pack("<IBBBB", sheet_at, 0, 0, len(sheet), 1) + sheet.encode("utf-16-le")
+        codepage = _record(0x0042, struct.pack("<H", 1200))  # UTF-16
+        return _bof(0x0005) + codepage + _record(0x0085, name) + _record(0x000A, b"")
+
+    return book(len(book(0))) + body
+
+
+def _ole2(stream: bytes, name: str = "Workbook") -> bytes:
+    """A compound file (the container of .xls) holding one stream, in 512-byte sectors."""
+    end, free, fat_sector, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    # at least 4096 bytes so the stream lives in ordinary sectors, not the mini stream
+    data = stream + bytes(max(4096, -(-len(stream) // 512) * 512) - len(stream))
+    sectors = len(data) // 512
+    header = (
+        bytes.fromhex("d0cf11e0a1b11ae1")
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x003E, 0x0003, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<9I", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
+    chain = [fat_sector, end, *range(3, 2 + sectors), end]
+    fat = struct.pack("<128I", *(chain + [free] * (128 - len(chain))))
+
+    def entry(title: str, kind: int, child: int, start: int, size: int) -> bytes:
+        raw = title.encode("utf-16-le") + b"\0\0" if title else b""
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBB", len(raw), kind, 1 if kind else 0)
+            + struct.pack("<III", none, none, child)
+            + bytes(36)
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = (
+        entry("Root Entry", 5, 1, end, 0)
+        + entry(name, 2, none, 2, len(data))
+        + entry("", 0, none, 0, 0) * 2
+    )
+    return header + fat + directory + data
+
+
+def old_xls() -> bytes:
+    """An Excel 97-2003 workbook (.xls), as older department systems still export: read."""
+    return _ole2(
+        _biff8(
+            [
+                DEATHS_ZH,
+                [A, "张三", "2023-05-01", "公安"],
+                [B, "李四", "2023-06-01", "殡葬"],
+                [BAD_CHECK, "王五", "2023-07-01", "公安"],
+            ]
+        )
+    )
+
+
+def excel_number_ids_xls() -> bytes:
+    """An .xls whose ID cells are numbers: the last digits are lost, as in an .xlsx."""
+    return _ole2(
+        _biff8(
+            [DEATHS_ZH, [float(A), "张三", "2023-05-01", "公安"], [B, "李四", "2023-06-01", "殡葬"]]
+        )
+    )
+
+
+# ------------------------------------------------------------ hostile or odd CSV bytes
+
+
+def bare_cr_with_nul() -> bytes:
+    """Records ending in a bare CR (old Mac / some exporters) and a NUL inside a name."""
+    rows = [
+        DEATHS,
+        [A, "张三", "2023-05-01", "公安"],
+        [B, "李\x00四", "2023-06-01", "殡葬"],
+        [C, "王五", "2023-07-01", "公安"],
+        [D, "赵六", "2023-08-01", "卫健"],
+    ]
+    return "".join(",".join(row) + "\r" for row in rows).encode()
+
+
+def mixed_line_endings() -> bytes:
+    """CR LF, LF and a bare CR in one file (files pasted together from several systems)."""
+    lines = [
+        ",".join(DEATHS) + "\r\n",
+        f"{A},张三,2023-05-01,公安\n",
+        f"{B},李四,2023-06-01,殡葬\r",
+        f"{C},王五,2023-07-01,公安\r\n",
+        f"{D},赵六,2023-08-01,卫健",
+    ]
+    return "".join(lines).encode()
+
+
+def control_characters() -> bytes:
+    """A BEL and an ESC in text cells (a broken export); a tab inside a quoted value is fine."""
+    rows = [
+        ELDERLY,
+        [A, "张三", "径河街道", "张柏社区", "2023-05", "120", ""],
+        [B, "李四", "径河\x07街道", "张柏社区", "2023-05", "120", ""],
+        [C, "王五", '"吴家山\t街道"', "田园社区", "2023-05", "120", ""],
+        [D, "赵六", "径河街道", "张柏社区\x1b", "2023-05", "120", ""],
+    ]
+    return _csv_text(rows).encode()
+
+
+def stray_quote_csv() -> bytes:
+    """A quote typed inside a name (张"三) makes the rest of the file one broken value."""
+    rows = [DEATHS, [A, '张"三', "2023-05-01", "公安"]]
+    rows += [[B, f"李四{i}", "2023-06-01", "殡葬"] for i in range(30)]
+    return _csv_text(rows).encode()
+
+
+# ------------------------------------------------------------ workbooks
+
+
+def ambiguous_header_xlsx() -> bytes:
+    """姓名 twice, once with a stray space: both read as the same column."""
+    return _workbook([[*DEATHS_ZH, "姓 名"], [A, "张三", "2023-05-01", "公安", "张三"]])
+
+
+def ambiguous_header_parquet() -> bytes:
+    """name and Name: the same header once case is ignored."""
+    return _parquet(
+        pl.DataFrame(
+            {
+                "id_number": [A],
+                "name": ["张三"],
+                "Name": ["张三"],
+                "death_date": ["2023-05-01"],
+                "source": ["公安"],
+            }
+        )
+    )
+
+
+def xlsx_bomb() -> bytes:
+    """A valid small workbook plus a 4 MB part of zeros packed into a few KB (ratio ~1000)."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook([DEATHS, [A, "张三", "2023-05-01", "公安"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+        for name, data in [*parts, ("xl/media/padding.bin", bytes(4 << 20))]:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(info, data, compresslevel=9)
+    return buffer.getvalue()
 
 
 def utf16_csv() -> bytes:
@@ -241,7 +415,15 @@ FIXTURES: dict[str, Callable[[], bytes]] = {
     "w25_sources_yaml_gbk/sources.yaml": sources_gbk,
     "w25_sources_yaml_gbk/deaths.csv": sources_gbk_data,
     "w26_empty_sheet_xlsx/deaths.xlsx": empty_sheet_xlsx,
-    "w27_old_xls_extension/deaths.xls": unsupported_xls,
+    "r50_old_xls_read/deaths.xls": old_xls,
+    "w34_excel_number_ids_xls/deaths.xls": excel_number_ids_xls,
+    "r43_bare_cr_with_nul/deaths.csv": bare_cr_with_nul,
+    "r44_mixed_line_endings/deaths.csv": mixed_line_endings,
+    "r46_control_characters/elderly_allowance.csv": control_characters,
+    "w28_stray_quote_csv/deaths.csv": stray_quote_csv,
+    "w30_ambiguous_header_xlsx/deaths.xlsx": ambiguous_header_xlsx,
+    "w31_ambiguous_header_parquet/deaths.parquet": ambiguous_header_parquet,
+    "w32_xlsx_zip_bomb/deaths.xlsx": xlsx_bomb,
     "r21_xlsx_title_row_accepted/elderly_allowance.xlsx": xlsx_title_row,
     "r42_xlsx_cover_sheet_first/deaths.xlsx": xlsx_cover_sheet_first,
     "r22_gbk_csv_chinese_headers/elderly_allowance.csv": gbk_csv_chinese_headers,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.district import district_run, ingest_dataset
+from huimin.context import RunContext
 from huimin.idnumber import make_id
 from huimin.sources import discover
 
@@ -29,7 +30,7 @@ def _input(folder: Path) -> Path:
 
 def test_ingest_task_logic(tmp_path: Path) -> None:
     (source,) = discover(_input(tmp_path / "in")).sources
-    result = ingest_dataset.fn(source, tmp_path / "out", AS_OF)
+    result = ingest_dataset.fn(source, tmp_path / "out", RunContext(AS_OF))
     assert (result.rows_in, result.rows_valid, result.rows_quarantined) == (2, 1, 1)
 
 
@@ -43,3 +44,6 @@ def test_flow_run_writes_the_manifest(tmp_path: Path, prefect_harness: None) -> 
         == {"rows_in": 2, "rows_valid": 1, "rows_quarantined": 1}
     )
     assert any("unknown dataset name 'mystery'" in e for e in manifest["errors"])
+    assert manifest["exit_code"] == 2
+    assert (tmp_path / "out").is_symlink(), "published in one step, like the command line's"
+    assert "deaths.dead_paid" not in json.dumps(manifest["rules"]["per_rule"])

@@ -1,11 +1,14 @@
 """The broken-rule corpus (tests/bad_rules): each case reports exactly the problems it lists.
 
 Every ``*.yaml`` of a case folder is loaded together with :func:`load_rules`; the expected
-problems (place and words) are in ``tests/bad_rules/cases.yaml``.
+problems (place and words, and words they must never show) are in
+``tests/bad_rules/cases.yaml``. A case with ``grow`` is copied and one file padded with YAML
+comments to that many bytes first (too large a file to commit).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +44,21 @@ def test_the_clean_file_loads() -> None:
     ]
 
 
+def _grown(name: str, tmp_path: Path) -> Path:
+    """The case folder, copied with its ``grow`` file padded to the bytes given."""
+    grow = CASES[name]["grow"]
+    folder = tmp_path / name
+    shutil.copytree(CORPUS / name, folder)
+    path = folder / grow["file"]
+    line = "# " + "padding " * 12 + "\n"
+    padding = line * (int(grow["bytes"]) // len(line) + 1)
+    path.write_text(path.read_text(encoding="utf-8") + padding, encoding="utf-8")
+    return folder
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_case(name: str) -> None:
-    folder = CORPUS / name
+def test_case(name: str, tmp_path: Path) -> None:
+    folder = _grown(name, tmp_path) if "grow" in CASES[name] else CORPUS / name
     problems = _problems(folder)
     printed = format_problems(problems).replace(f"{folder.as_posix()}/", "").splitlines()
     expected = CASES[name]["problems"]
@@ -52,3 +67,5 @@ def test_case(name: str) -> None:
         assert line.startswith(f"{want['at']}: "), f"{line}\nexpected at {want['at']}"
         for word in want["words"]:
             assert word in line, f"{word!r} not in {line}"
+    for word in CASES[name].get("never", []):
+        assert word not in "\n".join(printed), f"{word!r} must never be shown"

@@ -10,11 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from huimin.pipeline import ingest_folder
-from huimin.rules.commands import DEFAULT_RULES, apply_rules, load_catalogue
+from huimin.pipeline import apply_catalogue, ingest_folder
+from huimin.rules.commands import DEFAULT_RULES, load_catalogue
 from huimin.rules.examples import run_example
 from huimin.synth import generate
-from schemas.common import as_of_date
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue(DEFAULT_RULES)
@@ -68,8 +67,7 @@ def test_shuffled_inputs_give_the_same_clues(tmp_path: Path) -> None:
         out = tmp_path / f"out-{name}"
         run = ingest_folder(tmp_path / name, out, as_of=dt.date(2024, 1, 1))
         assert run.errors == []
-        with as_of_date(run.as_of):
-            apply_rules(out, CATALOGUE, {})
+        apply_catalogue(run, CATALOGUE)
         clues.append(pl.read_parquet(out / "clues.parquet"))
     assert clues[0].height > 100
     # source_row is where the row stands in its file, so it moves with the shuffle; every

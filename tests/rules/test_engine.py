@@ -25,13 +25,17 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _paths(out: Path) -> dict[str, Path]:
+    return {p.stem: p for p in (out / "staged").glob("*.parquet")}
+
+
 def _run(staged_frames: dict[str, pl.LazyFrame]) -> pl.DataFrame:
     with as_of_date(AS_OF):
         return run_rules(load_catalogue(DEFAULT_RULES), staged_frames).clues
 
 
 def test_clues_have_the_promised_columns_and_ids(staged: Path) -> None:
-    clues = _run(load_staged(staged))
+    clues = _run(load_staged(_paths(staged)))
     assert clues.height > 0
     assert dict(clues.schema) == CLUE_SCHEMA
     assert clues.get_column("clue_id").is_unique().all()
@@ -42,13 +46,13 @@ def test_clues_have_the_promised_columns_and_ids(staged: Path) -> None:
 
 def test_two_runs_write_byte_identical_clues(staged: Path, tmp_path: Path) -> None:
     for name in ("a", "b"):
-        write_clues(_run(load_staged(staged)), tmp_path / name)
+        write_clues(_run(load_staged(_paths(staged))), tmp_path / name)
     first = (tmp_path / "a" / "clues.parquet").read_bytes()
     assert first == (tmp_path / "b" / "clues.parquet").read_bytes()
 
 
 def test_shuffled_rows_give_the_same_clues(staged: Path) -> None:
-    frames = load_staged(staged)
+    frames = load_staged(_paths(staged))
     shuffled = {
         name: frame.collect().sample(fraction=1.0, shuffle=True, seed=7).lazy()
         for name, frame in frames.items()

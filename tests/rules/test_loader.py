@@ -13,9 +13,19 @@ import jsonschema
 import pytest
 
 from huimin.rules import jsonschema as rule_schema
+from huimin.rules.kinds import FUNCTIONS, sql_references, sql_refusal
 from huimin.rules.loader import format_problems, load_rule_file, load_rules, rule_files
-from huimin.rules.model import Loc, RuleFileError, RuleProblem
+from huimin.rules.model import (
+    Loc,
+    RuleFile,
+    RuleFileError,
+    RuleNeeds,
+    RuleProblem,
+    datasets_read,
+    rule_needs,
+)
 from huimin.rules.yamlsrc import parse, plain
+from schemas import DATASETS
 
 REPO = Path(__file__).parents[2]
 GOOD = REPO / "tests" / "bad_rules" / "_good" / "dibao_rural.yaml"
@@ -250,3 +260,160 @@ def test_schema_lists_kinds_and_datasets() -> None:
     assert len(rule["allOf"]) == len(rule["properties"]["kind"]["enum"])
     assert "dibao_rural" in schema["properties"]["policy"]["enum"]
     assert "deaths" not in schema["properties"]["policy"]["enum"]
+
+
+# ------------------------------------------------------------------ what SQL may say
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "amount > param.standard AND age >= 80",
+        "deaths.death_date < period_start",
+        "properties.usage IN ('商业', '办公') AND properties.register_date <= period_end",
+        "stage || CASE WHEN boarding THEN '寄宿' ELSE '走读' END",
+        "ABS(amount - ROUND(planted_area_mu * param.rate_per_mu, 2)) >= 0.01",
+        "acceptance_date IS NULL OR NOT (acceptance_date BETWEEN DATE '2023-01-01' AND as_of)",
+        "COALESCE(registered_household, subject)",
+        "EXTRACT(YEAR FROM pay_date) = 2023 AND CAST(amount AS INTEGER) % 10 <> 0",
+        "name LIKE '张%' AND \"amount\" != -1.5e2",
+    ],
+)
+def test_sql_expressions_rules_write_are_accepted(text: str) -> None:
+    assert sql_refusal(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("name IN (SELECT column_1 FROM read_csv('/etc/passwd'))", "'SELECT' is not allowed"),
+        ("read_csv_auto('/etc/passwd') IS NULL", "'read_csv_auto' is not allowed"),
+        ("amount > (SELECT 1)", "'SELECT' is not allowed"),
+        ("read_json('x') = 1", "'read_json' is not allowed"),
+        ("read_ipc('x') = 1", "'read_ipc' is not allowed"),
+        ("glob('/etc/*') = 1", "'glob' is not allowed"),
+        ("COUNT(*) > 1", "function 'COUNT' is not allowed"),
+        ("amount > CURRENT_DATE", "use as_of"),
+        ("amount > 1; DROP TABLE x", "';' is not allowed"),
+        ("amount > 1 -- a comment", "comments"),
+        ("amount > 1 /* a comment */", "comments"),
+        ("name = '420112194001010014", "not closed"),
+        ('name = "420112194001010014"', "must be a column name"),
+        ("name = '420112194001010014' AND", "after 'AND'"),
+        ("name IN ('420112194001010014' '420112194001010015')", "found a text in quotes"),
+        ("id_number = 420112194001010014 420112194001010015", "unexpected a number"),
+        ("CAST(amount AS BLOB)", "not allowed (types:"),
+        ("amount > 1 UNION amount", "'UNION'"),
+    ],
+)
+def test_sql_refused_in_own_words(text: str, words: str) -> None:
+    refused = sql_refusal(text)
+    assert refused is not None and words in refused, refused
+    assert "420112194001010014" not in refused
+    assert "/etc" not in refused
+
+
+def test_every_allowed_function_is_documented() -> None:
+    guide = (REPO / "docs" / "writing-rules.md").read_text(encoding="utf-8")
+    assert [name for name in sorted(FUNCTIONS) if f"`{name}" not in guide] == []
+
+
+def test_sql_references() -> None:
+    assert sql_references("param.standard < amount AND deaths.\"source\" = 'x.y'") == [
+        ("param", "standard"),
+        ("amount",),
+        ("deaths", "source"),
+    ]
+
+
+# ------------------------------------------------------------------ YAML refused unexpanded
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "words"),
+    [
+        ("a: &x 1\nb: *x\n", "f.yaml:1:4", "YAML anchor '&x' is not allowed"),
+        ("a: [*x]\n", "f.yaml:1:5", "YAML alias '*x' is not allowed"),
+        ("a: !!python/name:os.system x\n", "f.yaml:1:4", "YAML tag '!!python/name:os.system'"),
+        ("a:\n  <<: {b: 1}\n", "f.yaml:2:3", "merge keys (<<) are not allowed"),
+        ("a: " + "[" * 65 + "]" * 65 + "\n", "f.yaml:1:", "nest more than 64 levels"),
+    ],
+)
+def test_yaml_constructs_refused(text: str, at: str, words: str) -> None:
+    _, problems = parse(text, "f.yaml")
+    (problem,) = problems
+    assert str(problem).startswith(at) and words in str(problem), str(problem)
+
+
+def test_quoted_merge_key_is_a_plain_key() -> None:
+    root, problems = parse("a:\n  '<<': 1\n", "f.yaml")
+    assert problems == [] and root is not None and plain(root) == {"a": {"<<": 1}}
+
+
+# ------------------------------------------------------------------ what a rule reads
+
+
+@functools.cache
+def _catalogue() -> list[RuleFile]:
+    return load_rules(rule_files(REPO / "rules"))
+
+
+def _needs(rule_id: str) -> RuleNeeds:
+    for rule_file in _catalogue():
+        for rule in rule_file.rules:
+            if rule.id == rule_id:
+                return rule_needs(rule, rule_file)
+    raise KeyError(rule_id)
+
+
+def test_every_rule_reads_contract_datasets_its_roster_first() -> None:
+    for rule_file in _catalogue():
+        for rule in rule_file.rules:
+            needs = rule_needs(rule, rule_file)
+            assert rule_file.policy in needs.all_of, rule.id
+            assert needs.datasets <= set(DATASETS), rule.id
+            assert all(len(group) > 1 for group in needs.any_of), rule.id
+            assert datasets_read(rule, rule_file) == needs.datasets
+
+
+def test_what_rules_of_each_shape_read() -> None:
+    assert _needs("dibao_rural.amount_above_standard") == RuleNeeds(frozenset({"dibao_rural"}))
+    assert _needs("dibao_rural.member_dead_paid").all_of == {"dibao_rural", "deaths"}
+    # land_holdings is summed from land_contracts
+    assert _needs("grain_subsidy.area_exceeds_contract").all_of == {
+        "grain_subsidy",
+        "land_contracts",
+    }
+    # via enterprises, then public_employees
+    assert _needs("farmland_subsidy.contractor_public_payroll").all_of == {
+        "farmland_subsidy",
+        "enterprises",
+        "public_employees",
+    }
+    # distinct uses registered_household (the population registry's 户号); across rosters
+    shared = _needs("tekun.shared_bank_account").all_of
+    assert {"population", "tekun", "dibao_rural", "dibao_urban", "car_tradein"} <= shared
+    # required presence in the pooled dibao: a missing part would make its people look absent
+    needs = _needs("disability_living.not_on_dibao")
+    assert {"dibao_rural", "dibao_urban"} <= needs.all_of and needs.any_of == ()
+
+
+def test_pooled_dataset_looked_into_is_any_of(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8")
+    text = text.replace("registry: deaths", "registry: dibao")
+    text = text.replace('"deaths.death_date < period_start"', "dibao.pay_month = pay_month")
+    text = text.replace('["deaths.death_date", "deaths.source"]', "[dibao.amount]")
+    death = '            - {id_number: "420112194001010014", death_date: 2023-03-14}'
+    text = text.replace(
+        f"          deaths:\n{death}",
+        "          dibao_urban:\n"
+        '            - {id_number: "420112194001010014", pay_month: 2023-05, amount: 900}',
+    )
+    path = tmp_path / "dibao_rural.yaml"
+    path.write_text(text, encoding="utf-8")
+    rule_file = load_rule_file(path)
+    needs = rule_needs(rule_file.rules[0], rule_file)
+    assert needs.all_of == {"dibao_rural"}
+    assert needs.any_of == (frozenset({"dibao_rural", "dibao_urban"}),)
+    assert needs.missing({"dibao_rural"}) == frozenset()
+    assert needs.missing(set()) == {"dibao_rural", "dibao_urban"}

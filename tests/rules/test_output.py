@@ -49,3 +49,29 @@ def test_workbook_has_both_sheets_and_chinese_severity(tmp_path: Path) -> None:
     assert set(clues.get_column("严重程度")) == {"高", "中", "低"}
     summary = pl.read_excel(xlsx, sheet_name="按街道汇总")
     assert summary.get_column("线索数量").to_list()[-1] == 5
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    """A name such as =HYPERLINK(...) is data: never a live formula or link in clues.xlsx."""
+    import re
+    import zipfile
+
+    hostile = '=HYPERLINK("http://x","click")'
+    clues = _clues().with_columns(
+        name=pl.Series([hostile, "+1+1", "@SUM(A1)", "-2", "张三"]),
+        subject=pl.lit("420112199001010014"),
+        evidence=pl.lit("http://example.com/evidence"),
+    )
+    _, xlsx = write_clues(clues, tmp_path)
+    with zipfile.ZipFile(xlsx) as archive:
+        for part in archive.namelist():
+            data = archive.read(part).decode("utf-8")
+            if part.startswith("xl/worksheets/"):
+                assert not re.search(r"<f[ >]", data), part
+                assert "hyperlink" not in data.lower(), part
+    back = pl.read_excel(
+        xlsx, sheet_name="线索", schema_overrides={"身份证号码/项目编号": pl.String}
+    )
+    assert back.get_column("姓名").to_list() == [hostile, "+1+1", "@SUM(A1)", "-2", "张三"]
+    assert set(back.get_column("身份证号码/项目编号")) == {"420112199001010014"}
+    assert set(back.get_column("依据")) == {"http://example.com/evidence"}

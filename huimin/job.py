@@ -1,0 +1,200 @@
+"""The command line's wiring of the pipeline steps: the run folder, its lock, progress, the
+closing summary, and one atomic publication of the whole result."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from huimin import pipeline
+from huimin.context import RunContext
+from huimin.errors import ConfigError
+from huimin.ingest import DatasetResult
+from huimin.runs import Run, RunArea
+
+if TYPE_CHECKING:
+    from huimin.rules.model import RuleFile
+
+
+@contextmanager
+def _building(area: RunArea, *, derive: bool = False) -> Iterator[Run]:
+    """A new run folder; published by the caller, removed if anything goes wrong first."""
+    run = area.derive_run() if derive else area.new_run()
+    try:
+        yield run
+    except BaseException:
+        run.discard()
+        raise
+
+
+def run_job(
+    input_dir: Path,
+    output: Path,
+    *,
+    ctx: RunContext,
+    reports: bool,
+    catalogue: list[RuleFile] | None,
+    console: Console,
+    wait: bool = False,
+    command: str = "huimin run",
+) -> int:
+    """Ingest ``input_dir``, apply ``catalogue`` (unless None), publish the result at ``output``."""
+    area = RunArea(output)
+    started = time.perf_counter()
+    with area.locked(wait=wait, command=command):
+        discovery, ctx = pipeline.discover_inputs(input_dir, ctx)
+        with _building(area) as building:
+            run = pipeline.IngestRun(input_dir, building.folder, ctx, run_id=building.run_id)
+            run.ignored = [(str(p), why) for p, why in discovery.ignored]
+            with _progress(console) as progress:
+                task = progress.add_task("ingest", total=len(discovery.sources))
+                for source in discovery.sources:
+                    progress.update(task, description=f"ingest {source.dataset}")
+                    result = pipeline.ingest_source(source, building.folder, ctx, building.work)
+                    run.results.append(result)
+                    progress.advance(task)
+                run.results.extend(pipeline.error_result(e) for e in discovery.errors)
+                if catalogue is not None:
+                    progress.update(task, description="rules")
+                    run.rules = pipeline.apply_catalogue(run, catalogue)
+                if reports:
+                    progress.update(task, description="validation reports (Great Expectations)")
+                    pipeline.build_reports(run)
+            run.seconds = time.perf_counter() - started
+            pipeline.write_manifest(run)
+            building.publish()
+    run.output_dir = area.output
+    print_summary(run, console)
+    return run.exit_code()
+
+
+def rerun_rules(
+    output: Path,
+    *,
+    catalogue: list[RuleFile],
+    ctx: RunContext | None,
+    console: Console,
+    wait: bool = False,
+) -> int:
+    """Apply ``catalogue`` to the published run's staged data; publish it with the new clues."""
+    area = RunArea(output)
+    with area.locked(wait=wait, command="huimin rules run"), _building(area, derive=True) as b:
+        run = run_from_manifest(b.folder, ctx)
+        run.run_id = b.run_id
+        started = time.perf_counter()
+        run.rules = pipeline.apply_catalogue(run, catalogue)
+        run.seconds = time.perf_counter() - started
+        pipeline.write_manifest(run)
+        b.publish()
+    run.output_dir = area.output
+    print_rules(run, console)
+    return run.exit_code()
+
+
+def run_from_manifest(folder: Path, ctx: RunContext | None) -> pipeline.IngestRun:
+    """The datasets of a published run, as its manifest records them."""
+    path = folder / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        datasets = manifest["datasets"]
+        as_of = manifest["as_of"]
+        absent = frozenset(manifest.get("declared_absent", []))
+        results = [DatasetResult(**entry) for entry in datasets.values()]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{path}: not a huimin run manifest ({type(exc).__name__}): run `huimin run` again"
+        ) from None
+    import datetime as dt
+
+    if ctx is None:
+        ctx = RunContext(dt.date.fromisoformat(as_of), absent=absent)
+    else:
+        ctx = RunContext(ctx.as_of, ctx.limits, frozenset(ctx.absent | absent))
+    run = pipeline.IngestRun(Path(manifest.get("input_dir", "")), folder, ctx, results)
+    run.ignored = [(i["file"], i["why"]) for i in manifest.get("ignored_files", [])]
+    run.validation = manifest.get("validation")
+    return run
+
+
+# ---------------------------------------------------------------------------- the console
+def summary_table(run: pipeline.IngestRun) -> Table:
+    table = Table(title=f"huimin: {run.input_dir}", title_justify="left")
+    for header in ("dataset", "file", "rows in", "valid", "quarantined"):
+        table.add_column(header, justify="right" if header[0] in "rvq" else "left")
+    for r in sorted(run.results, key=lambda r: r.dataset):
+        if r.ok:
+            table.add_row(
+                r.dataset,
+                Path(r.file).name,
+                f"{r.rows_in:,}",
+                f"{r.rows_valid:,}",
+                f"{r.rows_quarantined:,}",
+            )
+        else:
+            table.add_row(r.dataset, Path(r.file).name, "-", "-", "[red]refused[/red]")
+    return table
+
+
+def print_summary(run: pipeline.IngestRun, console: Console) -> None:
+    console.print(summary_table(run))
+    for result in run.errors:
+        console.print(f"[red]error:[/red] {result.error}", soft_wrap=True, highlight=False)
+    for path, why in run.ignored:
+        console.print(f"ignored: {Path(path).name}: {why}", soft_wrap=True, highlight=False)
+    for name, status in sorted(run.statuses().items()):
+        if name not in pipeline.EXPECTED or status.usable or status.state == "refused":
+            continue
+        style = "" if status.quiet else "[yellow]"
+        console.print(
+            f"{style}not used:[/] {status.reason}" if style else f"not used: {status.reason}"
+        )
+    if run.validation:
+        failed = run.validation.get("failed_datasets") or []
+        passed = len(run.validation.get("datasets", {})) - len(failed)
+        verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
+        console.print(f"validation reports ({verdict}): {run.output_dir}/reports/validation/")
+    if run.rules is not None:
+        print_rules(run, console)
+    console.print(f"manifest: {run.output_dir / 'manifest.json'} (exit code {run.exit_code()})")
+
+
+def print_rules(run: pipeline.IngestRun, console: Console) -> None:
+    rules = run.rules or {}
+    grouped: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    for item in rules.get("not_evaluated", []):
+        grouped[(item["reason"], item["quiet"])].append(item["rule"])
+    for (reason, quiet), ids in sorted(grouped.items()):
+        shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+        label = "skipped" if quiet else "[yellow]not evaluated[/yellow]"
+        console.print(
+            f"{label}: {reason} ({len(ids)} rule{'s' if len(ids) > 1 else ''}: {shown})",
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        f"rules: {rules.get('evaluated', 0)} evaluated, {len(rules.get('not_evaluated', []))} "
+        f"not, {rules.get('clues', 0):,} clues in {rules.get('seconds', 0):.1f} s: "
+        f"{run.output_dir / 'clues.xlsx'}",
+        highlight=False,
+    )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("datasets"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
