@@ -73,6 +73,7 @@ def district_run(
             ]
             run.results = [f.result() for f in futures]
             run.results.extend(pipeline.error_result(e) for e in discovery.errors)
+            pipeline.write_department_returns(run, discovery.sources)
             if catalogue is not None:
                 run.rules = apply_rules(run, catalogue)
             if reports:

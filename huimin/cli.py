@@ -17,7 +17,7 @@ from rich.console import Console
 from huimin.boundary import guarded
 from huimin.context import MAX_TEXT_CHARS, XLSX_MAX_RATIO, XLSX_MAX_UNCOMPRESSED, Limits, RunContext
 from huimin.errors import EXIT_CHECKS_FAILED, ConfigError
-from huimin.redact import RedactingWriter
+from huimin.redact import RedactingWriter, install_log_redaction
 
 app = typer.Typer(
     name="huimin",
@@ -38,12 +38,27 @@ app.add_typer(flow_app, name="flow")
 rules_app = typer.Typer(help="The rule catalogue: check, test, explain, score against a truth.")
 app.add_typer(rules_app, name="rules")
 
+
+def _rule_folder(value: Path | None) -> Path | None:
+    """A --rules folder must hold rule files: a wrong folder must not run no rules at all."""
+    if value is not None and not any(value.glob("*.yaml")):
+        raise typer.BadParameter(f"no rule files (*.yaml) in {value}")
+    return value
+
+
 RulesDir = Annotated[
     Path | None,
-    typer.Option("--rules", help="Folder of rule files (default: the project's rules/)."),
+    typer.Option(
+        "--rules",
+        help="Folder of rule files (default: the project's rules/).",
+        exists=True,
+        file_okay=False,
+        callback=_rule_folder,
+    ),
 ]
 
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
+install_log_redaction()
 
 
 class Scale(StrEnum):

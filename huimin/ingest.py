@@ -29,7 +29,6 @@ from huimin.rowchecks import (
     split_chunk,
 )
 from schemas import ContractModel
-from schemas.common import current_as_of
 
 #: rows handled at once; larger files are processed chunk by chunk to bound memory
 CHUNK_ROWS = 1_000_000
@@ -139,12 +138,11 @@ def ingest_file(
     """Ingest one file as the dataset of ``model``; whole-file faults raise DataFileError.
 
     ``ctx`` carries the date data is judged at and the limits on hostile input; without it,
-    today (or the date an enclosing :func:`schemas.common.as_of_date` block sets) and the
-    default limits. Every temporary copy of the file's rows lives in a folder made inside
-    ``work`` (the run's own work folder) and removed at the end; without ``work``, inside
-    ``output``.
+    :meth:`RunContext.today` (today and the default limits). Every temporary copy of the
+    file's rows lives in a folder made inside ``work`` (the run's own work folder) and removed
+    at the end; without ``work``, inside ``output``.
     """
-    ctx = ctx or RunContext(as_of=current_as_of())
+    ctx = ctx or RunContext.today()
     output.mkdir(parents=True, exist_ok=True)
     parent = work if work is not None else output
     parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,8 @@ def run_job(
                     run.results.append(result)
                     progress.advance(task)
                 run.results.extend(pipeline.error_result(e) for e in discovery.errors)
+                progress.update(task, description="returns to departments")
+                pipeline.write_department_returns(run, discovery.sources)
                 if catalogue is not None:
                     progress.update(task, description="rules")
                     run.rules = pipeline.apply_catalogue(run, catalogue)
@@ -162,6 +164,12 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
         passed = len(run.validation.get("datasets", {})) - len(failed)
         verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
         console.print(f"validation reports ({verdict}): {run.output_dir}/reports/validation/")
+    if run.returns:
+        console.print(
+            f"returns to departments (quarantined rows to correct): {run.output_dir}/returns/ "
+            f"({len(run.returns)} workbook{'s' if len(run.returns) > 1 else ''})",
+            highlight=False,
+        )
     if run.rules is not None:
         print_rules(run, console)
     console.print(f"manifest: {run.output_dir / 'manifest.json'} (exit code {run.exit_code()})")

@@ -68,6 +68,7 @@ class IngestRun:
     ignored: list[tuple[str, str]] = field(default_factory=list)
     validation: dict[str, Any] | None = None
     rules: dict[str, Any] | None = None
+    returns: list[str] = field(default_factory=list)
     seconds: float = 0.0
     run_id: str = ""
 
@@ -111,6 +112,7 @@ class IngestRun:
             "errors": [r.error for r in self.errors],
             "validation": self.validation,
             "rules": self.rules,
+            "returns": self.returns,
         }
         return dict(redact_obj(manifest))
 
@@ -199,6 +201,15 @@ def ingest_folder(
     run.results.extend(error_result(e) for e in discovery.errors)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def write_department_returns(run: IngestRun, sources: list[Source]) -> None:
+    """Each department's quarantined rows, to correct: ``returns/<department>.xlsx``."""
+    from huimin.returns import write_returns
+
+    renames = {s.dataset: s.renames for s in sources}
+    paths = write_returns(run.output_dir, run.results, run.ctx, renames=renames)
+    run.returns = [str(p.relative_to(run.output_dir)) for p in paths]
 
 
 def staged_paths(run: IngestRun) -> dict[str, Path]:

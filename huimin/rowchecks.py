@@ -17,7 +17,8 @@ Every text cell, contract field or department column, is also checked as text:
 - a cell longer than the run's ``max_text_chars`` is quarantined (names and addresses are far
   shorter; a runaway quote or a pasted document is not data).
 
-The date data is judged at travels in the plan (:func:`make_plan`'s ``as_of``).
+The date data is judged at travels in the plan (:func:`make_plan`'s ``as_of``): the plan's
+schema carries the checks built for that date, so plans of different dates never interfere.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from huimin import parsing
 from huimin.context import MAX_TEXT_CHARS
 from huimin.readers import SOURCE_ROW
 from schemas import ContractModel, FieldSpec
-from schemas.common import as_of_date, current_as_of
 
 RAW = "__raw__"
 NORM = "__norm__"
@@ -73,13 +73,18 @@ class Plan:
     model: type[ContractModel]
     by_field: dict[str, str]  # field → raw column (RAW-prefixed)
     problems: tuple[Problem, ...]
-    as_of: dt.date = dt.date.min  # the date data is judged at
+    as_of: dt.date  # the date data is judged at
     columns: tuple[str, ...] = ()  # every column of the file, as its header reads
     max_text_chars: int = MAX_TEXT_CHARS
 
     @property
     def flags(self) -> list[str]:
         return [p.flag for p in self.problems]
+
+    @property
+    def schema(self) -> pa.DataFrameSchema:
+        """The model's pandera schema with its checks built for :attr:`as_of`."""
+        return self.model.schema_as_of(self.as_of)
 
     def global_flags(self) -> list[str]:
         return [FLAG + "row:" + name for name in self.model.__global_checks__]
@@ -97,7 +102,7 @@ def one_line_only(spec: FieldSpec) -> bool:
 def make_plan(
     model: type[ContractModel],
     by_field: dict[str, str],
-    as_of: dt.date | None = None,
+    as_of: dt.date,
     *,
     columns: Sequence[str] = (),
     max_text_chars: int = MAX_TEXT_CHARS,
@@ -107,9 +112,9 @@ def make_plan(
     ``by_field`` maps each contract field to its raw column (RAW + the file's header);
     ``columns`` lists every header of the file (contract and department columns), whose cells
     are checked as text; ``as_of`` is the date data is judged at (a birth date after it is
-    impossible), by default :func:`schemas.common.current_as_of`.
+    impossible).
     """
-    schema = model.to_schema()
+    schema = model.schema_as_of(as_of)
     problems: list[Problem] = [
         Problem(
             CONTROL_FLAG,
@@ -153,7 +158,7 @@ def make_plan(
         model,
         by_field,
         tuple(problems),
-        as_of or current_as_of(),
+        as_of,
         tuple(columns),
         max_text_chars,
     )
@@ -223,14 +228,9 @@ def _run(check: pa.Check, frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
 
 def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Parse a chunk and add a flag column for every problem but the global ones."""
-    with as_of_date(plan.as_of):
-        return _flag_chunk(chunk, plan)
-
-
-def _flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     chunk = chunk.with_columns(text_flags(plan))
     chunk = parse_chunk(chunk, plan)
-    schema = plan.model.to_schema()
+    schema = plan.schema
     lazy = chunk.lazy()
     jobs: list[tuple[str, pl.LazyFrame, str | None, bool]] = []
     for name, column in schema.columns.items():
@@ -255,14 +255,8 @@ def _flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
 
 def global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
     """Rows failing a global dataframe check: ``_source_row``, its flags and detail texts."""
-    with as_of_date(plan.as_of):
-        return _global_failures(typed, plan)
-
-
-def _global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
     names = plan.model.__global_checks__
-    schema = plan.model.to_schema()
-    checks = [c for c in schema.checks if c.name in names]
+    checks = [c for c in plan.schema.checks if c.name in names]
     empty = {SOURCE_ROW: pl.Int64, **{f: pl.Boolean for f in plan.global_flags()}}
     if not checks:
         return pl.DataFrame(schema=empty)

@@ -5,12 +5,15 @@ the factories below (``IdNumber("公民身份号码")``, ``Yuan("发放金额（
 records the contract type, the Chinese header and whether the column may be absent; the model
 adds the checks that type always carries (ID check character, at most 2 decimals ...), each a
 named polars expression with its error text beside it.
+
+Two checks depend on the date data is judged at (a birth date inside an ID number, a date that
+must not lie in the future): a model builds its checks for a given date,
+``Model.schema_as_of(as_of)``; nothing holds a current date.
 """
 
-import contextlib
-import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,22 +25,6 @@ from huimin import idnumber
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
-_AS_OF: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("as_of", default=None)
-
-
-def current_as_of() -> dt.date:
-    """The date data is judged at (a birth date after it is impossible); default today."""
-    return _AS_OF.get() or dt.date.today()
-
-
-@contextlib.contextmanager
-def as_of_date(day: dt.date) -> Iterator[None]:
-    """Judge data as of ``day`` inside the block."""
-    token = _AS_OF.set(day)
-    try:
-        yield
-    finally:
-        _AS_OF.reset(token)
 
 
 @dataclass(frozen=True)
@@ -67,8 +54,9 @@ def _max_two_decimals(col: pl.Expr) -> pl.Expr:
     return (cents - cents.round(0)).abs() < 1e-6
 
 
-def id_number_checks() -> list[pa.Check]:
-    """Format, GB 11643 check character, a province code, a real birth date not in the future."""
+def id_number_checks(as_of: dt.date) -> list[pa.Check]:
+    """Format, GB 11643 check character, a province code, a real birth date not after
+    ``as_of``."""
     fmt = idnumber.has_format
     return [
         _column_check(
@@ -89,7 +77,7 @@ def id_number_checks() -> list[pa.Check]:
             "a foreigner's permanent-residence number: 9 then a province code) (省级代码无效)",
         ),
         _column_check(
-            lambda c: ~fmt(c) | idnumber.has_real_birth_date(c, current_as_of()),
+            lambda c: ~fmt(c) | idnumber.has_real_birth_date(c, as_of),
             "id_birth_date",
             "birth date inside the ID number is not a real date or lies in the future",
         ),
@@ -113,8 +101,9 @@ def date_checks() -> list[pa.Check]:
     ]
 
 
-def not_future_check() -> pa.Check:
-    return _column_check(lambda c: c <= current_as_of(), "not_future", "date lies in the future")
+def not_future_check(as_of: dt.date) -> pa.Check:
+    """The date lies on or before ``as_of``."""
+    return _column_check(lambda c: c <= as_of, "not_future", "date lies in the future")
 
 
 def month_checks() -> list[pa.Check]:
@@ -153,15 +142,16 @@ def range_checks(low: float | None, high: float | None) -> list[pa.Check]:
     return []
 
 
-KIND_CHECKS: dict[str, Callable[[FieldSpec], list[pa.Check]]] = {
-    "id_number": lambda f: id_number_checks(),
-    "yuan": lambda f: amount_checks(),
-    "date": lambda f: date_checks() + ([not_future_check()] if f.not_future else []),
-    "month": lambda f: month_checks(),
-    "year": lambda f: range_checks(1949, 2100),
-    "enum": lambda f: enum_checks(f.values),
-    "int": lambda f: range_checks(f.minimum, f.maximum),
-    "float": lambda f: range_checks(f.minimum, f.maximum),
+#: the checks each contract type carries, for a field and the date data is judged at
+KIND_CHECKS: dict[str, Callable[[FieldSpec, dt.date], list[pa.Check]]] = {
+    "id_number": lambda f, as_of: id_number_checks(as_of),
+    "yuan": lambda f, as_of: amount_checks(),
+    "date": lambda f, as_of: date_checks() + ([not_future_check(as_of)] if f.not_future else []),
+    "month": lambda f, as_of: month_checks(),
+    "year": lambda f, as_of: range_checks(1949, 2100),
+    "enum": lambda f, as_of: enum_checks(f.values),
+    "int": lambda f, as_of: range_checks(f.minimum, f.maximum),
+    "float": lambda f, as_of: range_checks(f.minimum, f.maximum),
 }
 
 
@@ -269,19 +259,28 @@ class ContractModel(pa.DataFrameModel):
         return None
 
     @classmethod
+    def schema_as_of(cls, as_of: dt.date) -> pa.DataFrameSchema:
+        """The pandera schema with every check, data judged as of ``as_of`` (a birth date or
+        a ``not_future`` date after it fails). Built once per model and date."""
+        return _schema_as_of(cls, as_of)
+
+    @classmethod
     def to_schema(cls) -> pa.DataFrameSchema:
-        cached = cls.__dict__.get("_huimin_schema")
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
+        """The schema judged as of today (pandera's own entry point; the data dictionary
+        reads its check names). Ingestion judges as of its run's date:
+        :meth:`schema_as_of`."""
+        return cls.schema_as_of(dt.date.today())
+
+    @classmethod
+    def _build_schema(cls, as_of: dt.date) -> pa.DataFrameSchema:
         schema = super().to_schema()
         for spec in cls.field_specs():
-            extra = KIND_CHECKS[spec.kind](spec) if spec.kind in KIND_CHECKS else []
+            extra = KIND_CHECKS[spec.kind](spec, as_of) if spec.kind in KIND_CHECKS else []
             if spec.name in cls.__area_fields__:
                 extra = [*extra, amount_checks()[1]]
             if extra:
                 column = schema.columns[spec.name]
                 schema = schema.update_column(spec.name, checks=[*column.checks, *extra])
-        setattr(cls, "_huimin_schema", schema)  # noqa: B010  (pandera reserves plain attributes)
         return schema
 
     @classmethod
@@ -325,3 +324,8 @@ class ContractModel(pa.DataFrameModel):
         from huimin.parsing import DTYPES
 
         return pl.Schema({f.name: DTYPES[f.kind] for f in cls.field_specs()})
+
+
+@functools.lru_cache(maxsize=512)
+def _schema_as_of(model: type[ContractModel], as_of: dt.date) -> pa.DataFrameSchema:
+    return model._build_schema(as_of)

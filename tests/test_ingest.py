@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from huimin import atomic
+from huimin.context import RunContext
 from huimin.idnumber import make_id
 from huimin.ingest import ingest_file
 from huimin.pipeline import ingest_folder
 from schemas import DATASETS
-from schemas.common import as_of_date
 
 AS_OF = dt.date(2024, 1, 1)
 HEADER = "公民身份号码,姓名,死亡日期,数据来源,备注"
@@ -39,11 +39,10 @@ def test_counts_add_up_and_staged_data_passes_the_schema(tmp_path: Path) -> None
     rows[10] = rows[10].replace("2023-", "2023-02-30x", 1)
     rows.append(rows[3])
     path = _write(tmp_path / "in" / "deaths.csv", rows)
-    with as_of_date(AS_OF):
-        result = ingest_file(path, DATASETS["deaths"], tmp_path / "out")
+    result = ingest_file(path, DATASETS["deaths"], tmp_path / "out", ctx=RunContext(AS_OF))
     assert (result.rows_in, result.rows_valid, result.rows_quarantined) == (51, 49, 2)
     staged = pl.scan_parquet(tmp_path / "out" / "staged" / "deaths.parquet")
-    DATASETS["deaths"].validate(staged, lazy=True).collect()
+    DATASETS["deaths"].schema_as_of(AS_OF).validate(staged, lazy=True).collect()
     quarantine = pl.read_parquet(tmp_path / "out" / "quarantine" / "deaths.parquet")
     assert quarantine.get_column("_source_row").to_list() == [12, 52]
     assert "备注" in quarantine.columns
@@ -56,8 +55,7 @@ def test_row_order_does_not_change_the_staged_content(tmp_path: Path) -> None:
     frames = []
     for name, body in (("a", rows), ("b", shuffled)):
         path = _write(tmp_path / name / "deaths.csv", body)
-        with as_of_date(AS_OF):
-            ingest_file(path, DATASETS["deaths"], tmp_path / f"out-{name}")
+        ingest_file(path, DATASETS["deaths"], tmp_path / f"out-{name}", ctx=RunContext(AS_OF))
         staged = pl.read_parquet(tmp_path / f"out-{name}" / "staged" / "deaths.parquet")
         frames.append(staged.drop("_source_row").sort(pl.all()))
     assert frames[0].equals(frames[1])

@@ -44,7 +44,6 @@ from huimin.reports.expectations import (
     suite_notes,
 )
 from huimin.reports.overview import write_overview
-from schemas.common import current_as_of
 
 # Must be set before great_expectations is first imported (it is imported lazily, below).
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
@@ -401,7 +400,7 @@ def build_validation_reports(
     *,
     quarantined: Mapping[str, int] | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
-    as_of: dt.date | None = None,
+    as_of: dt.date,
     not_evaluated: Sequence[tuple[str, str]] = (),
     missing: Sequence[tuple[str, str]] = (),
 ) -> ValidationSummary:
@@ -414,7 +413,7 @@ def build_validation_reports(
         sample_rows: datasets with more staged rows are validated on every k-th row, with
             k = ceil(rows / sample_rows); 0 disables sampling.
         as_of: the date the data is judged at (ages from ID numbers, dates that must not be in
-            the future); None: :func:`schemas.common.current_as_of` (today unless set).
+            the future); required: a run's report says which date it judged at.
         not_evaluated: (rule or dataset, reason in words) for each rule or check that was not
             evaluated; listed on the front page under "未评估的规则 / Rules not evaluated".
         missing: (dataset, reason in words) for each dataset missing, refused or declared
@@ -452,7 +451,6 @@ def build_validation_reports(
             context = _new_context(gx, building)
             datasource = context.data_sources.add_pandas("huimin_staged")
             run_id = RunIdentifier(run_name="huimin", run_time=dt.datetime.now(dt.UTC))
-            today = as_of or current_as_of()
             outcomes: dict[str, DatasetValidation] = {}
             for dataset in sorted(staged):
                 item = _prepare_dataset(
@@ -460,7 +458,7 @@ def build_validation_reports(
                     Path(staged[dataset]),
                     quarantined=quarantined.get(dataset),
                     sample_rows=sample_rows,
-                    today=today,
+                    today=as_of,
                 )
                 outcome = _validate_dataset(gx, gxe, context, datasource, run_id, item)
                 outcomes[dataset] = outcome
@@ -476,7 +474,7 @@ def build_validation_reports(
             datasets=outcomes,
             sample_rows=sample_rows,
             seconds=time.perf_counter() - started,
-            as_of=today,
+            as_of=as_of,
             not_evaluated=tuple((str(n), str(r)) for n, r in not_evaluated),
             missing=tuple((str(n), str(r)) for n, r in missing),
             redacted_files=tuple(redacted),
@@ -489,7 +487,7 @@ def build_validation_reports(
             list(outcomes.values()),
             not_evaluated=summary.not_evaluated,
             missing=summary.missing,
-            as_of=today,
+            as_of=as_of,
         )
         _swap_into_place(building, output_dir)
     finally:

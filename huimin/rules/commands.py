@@ -14,7 +14,6 @@ from huimin.rules.loader import load_rules, rule_files
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.output import write_clues
 from huimin.rules.params import effective_ranges
-from schemas.common import as_of_date
 
 if TYPE_CHECKING:
     from huimin.pipeline import DatasetStatus
@@ -36,8 +35,9 @@ def find_rule(files: list[RuleFile], rule_id: str) -> tuple[RuleFile, Rule]:
     raise KeyError(f"no rule '{rule_id}' (rules: {', '.join(known)})")
 
 
-def explain(files: list[RuleFile], rule_id: str) -> str:
-    """What a rule does, its parameters with their dated values, and its polars plan."""
+def explain(files: list[RuleFile], rule_id: str, *, as_of: dt.date | None = None) -> str:
+    """What a rule does, its parameters with their dated values, and its polars plan (as of
+    ``as_of``, by default today)."""
     rule_file, rule = find_rule(files, rule_id)
     lines = [
         f"{rule.id}: {rule.title}",
@@ -60,7 +60,7 @@ def explain(files: list[RuleFile], rule_id: str) -> str:
                 f"    {first} – {until}{zone}: {_shown(value.value)} "
                 f"({value.status}; {value.source})"
             )
-    data = PreparedData({})
+    data = PreparedData({}, as_of or dt.date.today())
     ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
     plan = EXECUTORS[rule.kind](rule, ctx).explain()
     lines += ["", "  polars plan:", *[f"    {line}" for line in plan.splitlines()]]
@@ -84,8 +84,7 @@ def apply_rules(
             return False, f"{name} is missing from the input", False
         return status.usable and name in staged, status.reason, status.quiet
 
-    with as_of_date(ctx.as_of):
-        run = run_rules(files, load_staged(staged), source_files, usable)
+    run = run_rules(files, load_staged(staged), source_files, usable, as_of=ctx.as_of)
     write_clues(run.clues, output)
     return run
 

@@ -8,7 +8,8 @@ A condition is an SQL expression (parsed by ``pl.sql_expr``) over one roster row
   (month ``2023-05``, year ``2023`` or term ``2023秋``), ``period_start`` and ``period_end``
   (dates), ``period_total`` (all this roster paid the subject for the period),
   ``birth_date_from_id``, ``age`` (whole years at ``period_start``) and
-  ``gender_from_id`` from the ID, and ``as_of`` (the date the run judges at);
+  ``gender_from_id`` from the ID, and ``as_of`` (the date the run judges at, passed to
+  :func:`prepare`);
 - ``param.<name>``: the value of each parameter in force for the row's period (and zone);
 - for rules that look into another dataset: that dataset's row as ``<dataset>.<column>``
   (``dibao`` pools the urban and rural 低保 rosters; ``land_holdings`` sums a person's
@@ -19,6 +20,7 @@ A condition is an SQL expression (parsed by ``pl.sql_expr``) over one roster row
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
@@ -26,7 +28,6 @@ import polars as pl
 from huimin import idnumber
 from huimin.rules.model import DATE_SUFFIX
 from schemas import DATASETS, ContractModel
-from schemas.common import current_as_of
 
 #: datasets rules may name that pool rosters of the same columns: ``dibao`` is 低保, urban or rural
 POOLED: dict[str, tuple[str, ...]] = {"dibao": ("dibao_rural", "dibao_urban")}
@@ -163,8 +164,9 @@ def subject_column(model: type[ContractModel]) -> str:
     return model.__subject_field__ or "id_number"
 
 
-def derived_columns(model: type[ContractModel]) -> list[pl.Expr]:
-    """All derived columns but the period ones (which :func:`period_columns` adds first)."""
+def derived_columns(model: type[ContractModel], as_of: dt.date | None) -> list[pl.Expr]:
+    """All derived columns but the period ones (which :func:`period_columns` adds first);
+    ``as_of`` is the date the run judges at (null when there is none)."""
     subject = pl.col(subject_column(model))
     id_col = pl.col("id_number") if "id_number" in model.polars_schema() else None
     if id_col is None:
@@ -177,7 +179,7 @@ def derived_columns(model: type[ContractModel]) -> list[pl.Expr]:
         age = idnumber.age_at(id_col, pl.col("period_start")).cast(pl.Int32)
     return [
         subject.alias("subject"),
-        pl.lit(current_as_of()).alias("as_of"),
+        pl.lit(as_of, pl.Date).alias("as_of"),
         born.alias("birth_date_from_id"),
         age.alias("age"),
         gender.alias("gender_from_id"),
@@ -185,15 +187,21 @@ def derived_columns(model: type[ContractModel]) -> list[pl.Expr]:
 
 
 def prepare(
-    frame: pl.LazyFrame, model: type[ContractModel], population: pl.LazyFrame | None = None
+    frame: pl.LazyFrame,
+    model: type[ContractModel],
+    population: pl.LazyFrame | None = None,
+    *,
+    as_of: dt.date | None = None,
 ) -> pl.LazyFrame:
     """A staged dataset with its derived columns (rosters only).
 
-    ``population`` (the staged registry) gives each subject's 户号 as ``registered_household``.
+    ``population`` (the staged registry) gives each subject's 户号 as ``registered_household``;
+    ``as_of`` (the date the run judges at) is the ``as_of`` column, null when not given (rule
+    files are checked without a run date).
     """
     if model.__family__ != "roster":
         return frame
-    frame = frame.with_columns(period_columns(model)).with_columns(derived_columns(model))
+    frame = frame.with_columns(period_columns(model)).with_columns(derived_columns(model, as_of))
     total = (
         pl.col("amount").sum().over("subject", "period")
         if "amount" in model.polars_schema()

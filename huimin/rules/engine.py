@@ -6,6 +6,7 @@ and rules give the same clues whatever the order of rows or how often the run is
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -160,14 +161,17 @@ def run_rules(
     staged: Mapping[str, pl.LazyFrame],
     source_files: Mapping[str, str] | None = None,
     usable: Callable[[str], tuple[bool, str, bool]] | None = None,
+    *,
+    as_of: dt.date,
 ) -> RuleRun:
-    """Every rule of every file over the staged datasets; clues sorted by clue id.
+    """Every rule of every file over the staged datasets, judged as of ``as_of`` (the
+    ``as_of`` column conditions see); clues sorted by clue id.
 
     A rule that reads a dataset not in ``staged`` is not evaluated (never run against an
     empty stand-in: "nobody is there" would raise false clues); ``usable`` explains why.
     """
     frames, per_rule, skipped = [], {}, []
-    data = PreparedData(dict(staged))
+    data = PreparedData(dict(staged), as_of)
 
     def default(name: str) -> tuple[bool, str, bool]:
         return name in staged, f"{name} is missing from the input", False

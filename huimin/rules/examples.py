@@ -16,7 +16,6 @@ from huimin import idnumber, parsing
 from huimin.rules.engine import RuleRun, run_rules
 from huimin.rules.model import Example, Rule, RuleFile
 from schemas import DATASETS
-from schemas.common import as_of_date
 
 
 @dataclass(frozen=True)
@@ -93,9 +92,10 @@ def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOut
         rule_file.parameters,
         (rule,),
     )
-    with as_of_date(example.as_of):
-        # the example defines the whole world: a dataset it does not give is empty there
-        result: RuleRun = run_rules([alone], staged, usable=lambda _: (True, "", False))
+    # the example defines the whole world: a dataset it does not give is empty there
+    result: RuleRun = run_rules(
+        [alone], staged, usable=lambda _: (True, "", False), as_of=example.as_of
+    )
     got = frozenset((str(s), str(p)) for s, p in result.clues.select("subject", "period").rows())
     expected = frozenset((str(e["subject"]), str(e["period"])) for e in example.expect)
     amounts_ok = True

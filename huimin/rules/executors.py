@@ -7,6 +7,7 @@ may appear once per rule (the first match, in a fixed order, explains it).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ class PreparedData:
     """The staged data of a run as rules see it; rosters are prepared once and kept."""
 
     staged: dict[str, pl.LazyFrame]  # dataset → staged frame (contract columns, _source_row)
+    as_of: dt.date  # the date the run judges at: the ``as_of`` column of prepared rosters
     cache: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def raw(self, name: str) -> pl.LazyFrame:
@@ -59,7 +61,9 @@ class PreparedData:
         if model.__family__ != "roster":
             return self.raw(name)
         if name not in self.cache:
-            self.cache[name] = prepare(self.raw(name), model, self.households()).collect()
+            self.cache[name] = prepare(
+                self.raw(name), model, self.households(), as_of=self.as_of
+            ).collect()
         return self.cache[name].lazy()
 
     def households(self) -> pl.LazyFrame:

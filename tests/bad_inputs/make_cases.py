@@ -401,6 +401,143 @@ def parquet_typed() -> bytes:
     )
 
 
+# ------------------------------------------------------------ the province's clue list
+
+CLUES_ZH = [
+    "线索编号",
+    "业务主管部门",
+    "项目名称",
+    "街道",
+    "所属单位",
+    "身份证号码",
+    "姓名",
+    "问题描述",
+    "涉及金额（元）",
+    "下发日期",
+]
+CLUES_TITLE = "湖北省惠民惠农政策落实大数据监察系统下发东西湖区问题线索"
+GRAIN = "实际种粮农民一次性补贴"
+
+
+def clues_title_row_xlsx() -> bytes:
+    """The province's form: a merged title row, Chinese headers, date cells; row 6 bad ID."""
+    day = dt.date(2023, 8, 15)
+    return _workbook(
+        [
+            CLUES_ZH,
+            [
+                "HB-2023-0001",
+                "区财政局",
+                GRAIN,
+                "辛安渡街",
+                None,
+                A,
+                "张三",
+                "对象已死亡",
+                325.5,
+                day,
+            ],
+            [
+                "HB-2023-0002",
+                "区商务局",
+                "汽车以旧换新补贴",
+                None,
+                "某汽车销售公司",
+                None,
+                None,
+                "经销商重复申报",
+                15000,
+                day,
+            ],
+            [
+                "HB-2023-0003",
+                "区民政局",
+                "城乡低保",
+                "径河街道",
+                None,
+                B,
+                "李四",
+                "财政供养人员",
+                "1,200.00",
+                "2023年8月16日",
+            ],
+            [
+                "HB-2023-0004",
+                "区民政局",
+                "城乡低保",
+                "径河街道",
+                None,
+                BAD_CHECK,
+                "王五",
+                "对象已死亡",
+                100,
+                day,
+            ],
+        ],
+        title=CLUES_TITLE,
+    )
+
+
+def clues_excel_number_ids_xlsx() -> bytes:
+    """The ID column typed as numbers in the province's workbook: last digits lost, refused."""
+    day = dt.date(2023, 8, 15)
+    return _workbook(
+        [
+            CLUES_ZH,
+            [
+                "HB-2023-0001",
+                "区财政局",
+                GRAIN,
+                "辛安渡街",
+                None,
+                float(A),
+                "张三",
+                "对象已死亡",
+                325.5,
+                day,
+            ],
+            ["HB-2023-0002", "区财政局", GRAIN, "辛安渡街", None, B, "李四", "对象已死亡", 20, day],
+        ],
+        title=CLUES_TITLE,
+    )
+
+
+def clues_gbk_csv() -> bytes:
+    rows = [
+        CLUES_ZH,
+        [
+            "HB-2023-0001",
+            "区财政局",
+            GRAIN,
+            "辛安渡街",
+            "",
+            A,
+            "张三",
+            "对象已死亡",
+            "325.50",
+            "2023-08-15",
+        ],
+        [
+            "HB-2023-0002",
+            "区民政局",
+            "城乡低保",
+            "径河街道",
+            "",
+            B,
+            "李四",
+            "财政供养人员",
+            "",
+            "2023/8/16",
+        ],
+    ]
+    return _csv_text(rows).encode("gbk")
+
+
+def clues_header_only_xlsx() -> bytes:
+    """An empty clue list: the title and the header, no clue."""
+    return _workbook([CLUES_ZH], title=CLUES_TITLE)
+
+
 FIXTURES: dict[str, Callable[[], bytes]] = {
     "w04_garbage_bytes_xlsx/population.xlsx": garbage_xlsx,
     "w05_truncated_parquet/deaths.parquet": truncated_parquet,
@@ -430,6 +567,10 @@ FIXTURES: dict[str, Callable[[], bytes]] = {
     "r23_utf8_bom_csv/deaths.csv": utf8_bom_csv,
     "r27_xlsx_date_cells_accepted/deaths.xlsx": xlsx_date_cells,
     "r28_parquet_typed_source_rows/deaths.parquet": parquet_typed,
+    "p01_clues_xlsx_title_row_accepted/province_clues.xlsx": clues_title_row_xlsx,
+    "p05_clues_excel_number_ids/province_clues.xlsx": clues_excel_number_ids_xlsx,
+    "p06_clues_gbk_csv/province_clues.csv": clues_gbk_csv,
+    "p07_clues_empty_list/province_clues.xlsx": clues_header_only_xlsx,
 }
 
 

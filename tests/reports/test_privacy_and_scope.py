@@ -42,7 +42,7 @@ def test_as_of_is_the_date_data_is_judged_at(tmp_path: Path) -> None:
     assert "as of 2022-06-30" in index
     written = json.loads((tmp_path / "past" / "validation-summary.json").read_text("utf-8"))
     assert written["as_of"] == "2022-06-30"
-    today = build_validation_reports(staged, tmp_path / "today")
+    today = build_validation_reports(staged, tmp_path / "today", as_of=dt.date.today())
     assert today.as_of == dt.date.today()
     assert today.datasets["deaths"].success
 
@@ -54,6 +54,7 @@ def test_rules_not_evaluated_and_datasets_missing_are_listed(tmp_path: Path) -> 
     summary = build_validation_reports(
         staged,
         tmp_path / "out",
+        as_of=dt.date.today(),
         not_evaluated=[
             ("dibao.dead_recipient", "needs deaths, which was not sent"),
             ("car.<b>dealer</b>", "refused: <script>alert(1)</script>"),
@@ -84,7 +85,7 @@ def test_nothing_to_list_says_none(tmp_path: Path) -> None:
     staged = write_staged(
         tmp_path / "s", {"tekun": make_staged(schemas.DATASETS["tekun"], 20, extra=False)}
     )
-    summary = build_validation_reports(staged, tmp_path / "out")
+    summary = build_validation_reports(staged, tmp_path / "out", as_of=dt.date.today())
     index = summary.index_html.read_text(encoding="utf-8")
     assert index.count("无 · none") == 2
     assert summary.redacted_files == ()
@@ -106,7 +107,7 @@ def test_redaction_is_a_second_line_of_defence(
         .otherwise(pl.col("source"))
     )
     staged = write_staged(tmp_path / "s", {"deaths": frame})
-    summary = build_validation_reports(staged, tmp_path / "out")
+    summary = build_validation_reports(staged, tmp_path / "out", as_of=dt.date.today())
     assert summary.datasets["deaths"].failed_expectations == (
         "expect_column_values_to_be_in_set(source)",
     )
@@ -126,7 +127,7 @@ def test_the_report_follows_the_umask(tmp_path: Path) -> None:
     )
     old = os.umask(0o027)
     try:
-        build_validation_reports(staged, tmp_path / "out")
+        build_validation_reports(staged, tmp_path / "out", as_of=dt.date.today())
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o750

@@ -122,7 +122,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ValidationSummary,
     staged = write_staged(root / "staged", frames)
     out = root / "reports" / "validation"
     summary = build_validation_reports(
-        staged, out, quarantined={"population": 30}, sample_rows=1000
+        staged, out, quarantined={"population": 30}, sample_rows=1000, as_of=dt.date.today()
     )
     return summary, out
 
@@ -214,7 +214,7 @@ def test_invalid_ids_fail_and_never_leak(tmp_path: Path) -> None:
         .otherwise(pl.col("source")),
     )
     staged = write_staged(tmp_path / "staged", {"deaths": frame})
-    summary = build_validation_reports(staged, tmp_path / "out")
+    summary = build_validation_reports(staged, tmp_path / "out", as_of=dt.date.today())
     assert summary.datasets["deaths"].failed_expectations == (
         "expect_column_values_to_be_in_set(id_number__valid)",
         "expect_column_values_to_be_in_set(source)",
@@ -231,12 +231,12 @@ def test_running_twice_replaces_the_report(tmp_path: Path) -> None:
     first = write_staged(
         tmp_path / "a", {"tekun": make_staged(schemas.DATASETS["tekun"], 50, extra=False)}
     )
-    build_validation_reports(first, out)
+    build_validation_reports(first, out, as_of=dt.date.today())
     (out / "stale.txt").write_text("from the first run", encoding="utf-8")
     second = write_staged(
         tmp_path / "b", {"vehicles": make_staged(schemas.DATASETS["vehicles"], 50)}
     )
-    summary = build_validation_reports(second, out)
+    summary = build_validation_reports(second, out, as_of=dt.date.today())
     assert list(summary.datasets) == ["vehicles"]
     assert not (out / "stale.txt").exists()
     assert not list(out.rglob("tekun*"))
@@ -253,7 +253,7 @@ def test_a_crash_leaves_the_previous_report(
 
     out = tmp_path / "validation"
     staged = write_staged(tmp_path / "s", {"tekun": make_staged(schemas.DATASETS["tekun"], 20)})
-    build_validation_reports(staged, out)
+    build_validation_reports(staged, out, as_of=dt.date.today())
     before = (out / "index.html").read_bytes()
 
     def boom(frame: pl.DataFrame) -> object:
@@ -261,11 +261,13 @@ def test_a_crash_leaves_the_previous_report(
 
     monkeypatch.setattr(validation, "_to_pandas", boom)
     with pytest.raises(RuntimeError, match="crash"):
-        build_validation_reports(staged, out)
+        build_validation_reports(staged, out, as_of=dt.date.today())
     assert (out / "index.html").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s", "validation"]
 
 
 def test_unknown_dataset_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="nope"):
-        build_validation_reports({"nope": tmp_path / "x.parquet"}, tmp_path / "out")
+        build_validation_reports(
+            {"nope": tmp_path / "x.parquet"}, tmp_path / "out", as_of=dt.date.today()
+        )

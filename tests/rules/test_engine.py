@@ -12,7 +12,6 @@ from huimin.pipeline import ingest_folder
 from huimin.rules.commands import DEFAULT_RULES, load_catalogue
 from huimin.rules.engine import CLUE_SCHEMA, clue_id, load_staged, run_rules
 from huimin.rules.output import write_clues
-from schemas.common import as_of_date
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2024, 1, 1)
@@ -30,8 +29,7 @@ def _paths(out: Path) -> dict[str, Path]:
 
 
 def _run(staged_frames: dict[str, pl.LazyFrame]) -> pl.DataFrame:
-    with as_of_date(AS_OF):
-        return run_rules(load_catalogue(DEFAULT_RULES), staged_frames).clues
+    return run_rules(load_catalogue(DEFAULT_RULES), staged_frames, as_of=AS_OF).clues
 
 
 def test_clues_have_the_promised_columns_and_ids(staged: Path) -> None:
