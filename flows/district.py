@@ -58,7 +58,10 @@ def district_run(
     from huimin.rules.commands import DEFAULT_RULES, load_catalogue
 
     started = time.perf_counter()
-    catalogue = load_catalogue(rules_dir or DEFAULT_RULES) if rules else None
+    from huimin.rules.params_loader import district_file
+
+    overrides = district_file(Path(input_dir))
+    catalogue = load_catalogue(rules_dir or DEFAULT_RULES, overrides) if rules else None
     ctx = RunContext(as_of or dt.date.today(), absent=frozenset(absent or ()))
     area = RunArea(Path(output_dir))
     with area.locked(command="huimin flow run"):

@@ -126,10 +126,50 @@ MaxXlsxRatio = Annotated[
         help="An .xlsx that unpacks to more than this many times its size is refused.",
     ),
 ]
+ParametersFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--parameters",
+        help="The district's own parameter values (default: parameters.yaml in the input "
+        "folder, if there is one); see docs/writing-rules.md.",
+    ),
+]
+IncludeExamples = Annotated[
+    bool,
+    typer.Option(
+        "--include-example-parameters",
+        help="Also judge payments against parameter values marked `example` (no document "
+        "confirms them); such clues are labelled 参数未经确认.",
+    ),
+]
+CheckPeriod = Annotated[
+    str,
+    typer.Option("--check-period", help="The period one clue covers: year (default) or month."),
+]
 Reports = Annotated[
     bool,
     typer.Option("--reports/--no-reports", help="Build the validation reports (Data Docs)."),
 ]
+
+
+def _parameters(input_dir: Path | None, given: Path | None) -> Path | None:
+    from huimin.rules.params_loader import district_file
+
+    if given is not None:
+        if not given.is_file():
+            raise ConfigError(f"{given}: no such file (--parameters)")
+        return given
+    return district_file(input_dir) if input_dir is not None else None
+
+
+def _rule_options(ctx: RunContext, include_examples: bool, check_period: str) -> RunContext:
+    from dataclasses import replace
+
+    from huimin.rules.findings import CHECK_PERIODS
+
+    if check_period not in CHECK_PERIODS:
+        raise ConfigError(f"--check-period: '{check_period}' is not one of year, month")
+    return replace(ctx, include_examples=include_examples, check_period=check_period)
 
 
 def _context(
@@ -199,6 +239,9 @@ def run(
     max_text_chars: MaxText = MAX_TEXT_CHARS,
     max_xlsx_bytes: MaxXlsxBytes = XLSX_MAX_UNCOMPRESSED,
     max_xlsx_ratio: MaxXlsxRatio = XLSX_MAX_RATIO,
+    parameters: ParametersFile = None,
+    include_example_parameters: IncludeExamples = False,
+    check_period: CheckPeriod = "year",
 ) -> None:
     """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
@@ -210,7 +253,8 @@ def run(
     from huimin.rules.commands import load_catalogue
 
     ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
-    catalogue = load_catalogue(rules or default_rules())
+    ctx = _rule_options(ctx, include_example_parameters, check_period)
+    catalogue = load_catalogue(rules or default_rules(), _parameters(input_dir, parameters))
     code = run_job(
         input_dir, output, ctx=ctx, reports=reports, catalogue=catalogue, console=console, wait=wait
     )
@@ -284,9 +328,13 @@ def flow_serve(
 def rules_check(rules: RulesDir = None) -> None:
     """Load every rule file; print each problem as file:line:column (exit 2 if any)."""
     from huimin.rules.commands import load_catalogue
+    from huimin.rules.params_loader import load_tree, tree_folder, unused_parameters
 
-    files = load_catalogue(rules or default_rules())
+    folder = rules or default_rules()
+    files = load_catalogue(folder)
     count = sum(len(f.rules) for f in files)
+    for parameter in unused_parameters(load_tree(tree_folder(folder)), files):
+        console.print(f"note: parameter {parameter.name} is used by no rule", highlight=False)
     console.print(f"{len(files)} rule files, {count} rules: ok")
 
 
@@ -319,18 +367,30 @@ def rules_run(
     rules: RulesDir = None,
     as_of: AsOf = None,
     wait: Wait = False,
+    parameters: ParametersFile = None,
+    include_example_parameters: IncludeExamples = False,
+    check_period: CheckPeriod = "year",
 ) -> None:
     """Apply the catalogue to already staged data (after editing rules, no new ingest).
 
     The result is published at OUTPUT as a new run: the staged data of the previous one, the
-    new clues and manifest.
+    new clues and manifest. The district's parameters.yaml is read from the input folder the
+    published run recorded, unless --parameters names another.
     """
-    from huimin.job import rerun_rules
+    from huimin.job import published_input, rerun_rules
     from huimin.rules.commands import load_catalogue
 
-    catalogue = load_catalogue(rules or default_rules())
-    ctx = RunContext(_date(as_of)) if as_of else None
-    code = rerun_rules(output, catalogue=catalogue, ctx=ctx, console=console, wait=wait)
+    overrides = _parameters(published_input(output), parameters)
+    catalogue = load_catalogue(rules or default_rules(), overrides)
+    options = _rule_options(RunContext(_date(as_of)), include_example_parameters, check_period)
+    code = rerun_rules(
+        output,
+        catalogue=catalogue,
+        as_of=_date(as_of) if as_of else None,
+        options=options,
+        console=console,
+        wait=wait,
+    )
     raise typer.Exit(code)
 
 
@@ -367,11 +427,11 @@ def rules_score(
     from huimin.rules.commands import load_catalogue
     from huimin.rules.evaluate import load_truth_map, markdown, score
 
-    for path, what in ((output / "clues.parquet", "--output"), (truth, "--truth")):
+    for path, what in ((output / "findings.parquet", "--output"), (truth, "--truth")):
         if not path.is_file():
             raise ConfigError(f"{path}: no such file ({what})")
     table = score(
-        pl.read_parquet(output / "clues.parquet"),
+        pl.read_parquet(output / "findings.parquet"),
         pl.read_parquet(truth),
         load_truth_map(truth_map or project_path("data", "reference", "rule-truth-map")),
         load_catalogue(rules or default_rules()),

@@ -33,6 +33,10 @@ class RunContext:
     as_of: dt.date
     limits: Limits = field(default_factory=Limits)
     absent: frozenset[str] = frozenset()
+    #: the period one clue covers: the audit year (default) or the month
+    check_period: str = "year"
+    #: also judge payments against parameter values marked ``example`` (labelled)
+    include_examples: bool = False
 
     @classmethod
     def today(cls) -> RunContext:

@@ -3,11 +3,13 @@ closing summary, and one atomic publication of the whole result."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,14 +85,19 @@ def rerun_rules(
     output: Path,
     *,
     catalogue: list[RuleFile],
-    ctx: RunContext | None,
+    as_of: dt.date | None,
+    options: RunContext,
     console: Console,
     wait: bool = False,
 ) -> int:
-    """Apply ``catalogue`` to the published run's staged data; publish it with the new clues."""
+    """Apply ``catalogue`` to the published run's staged data; publish it with the new clues.
+
+    The run is judged as of ``as_of`` or, when None, the date the published run recorded;
+    ``options`` gives the rule options (check period, example parameters).
+    """
     area = RunArea(output)
     with area.locked(wait=wait, command="huimin rules run"), _building(area, derive=True) as b:
-        run = run_from_manifest(b.folder, ctx)
+        run = run_from_manifest(b.folder, as_of, options)
         run.run_id = b.run_id
         started = time.perf_counter()
         run.rules = pipeline.apply_catalogue(run, catalogue)
@@ -102,28 +109,35 @@ def rerun_rules(
     return run.exit_code()
 
 
-def run_from_manifest(folder: Path, ctx: RunContext | None) -> pipeline.IngestRun:
+def published_input(output: Path) -> Path | None:
+    """The input folder the published run at ``output`` recorded (None if there is none)."""
+    try:
+        manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+        return Path(manifest["input_dir"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def run_from_manifest(
+    folder: Path, as_of: dt.date | None, options: RunContext
+) -> pipeline.IngestRun:
     """The datasets of a published run, as its manifest records them."""
     path = folder / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         datasets = manifest["datasets"]
-        as_of = manifest["as_of"]
+        recorded = dt.date.fromisoformat(manifest["as_of"])
         absent = frozenset(manifest.get("declared_absent", []))
         results = [DatasetResult(**entry) for entry in datasets.values()]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(
             f"{path}: not a huimin run manifest ({type(exc).__name__}): run `huimin run` again"
         ) from None
-    import datetime as dt
-
-    if ctx is None:
-        ctx = RunContext(dt.date.fromisoformat(as_of), absent=absent)
-    else:
-        ctx = RunContext(ctx.as_of, ctx.limits, frozenset(ctx.absent | absent))
+    ctx = replace(options, as_of=as_of or recorded, absent=frozenset(options.absent | absent))
     run = pipeline.IngestRun(Path(manifest.get("input_dir", "")), folder, ctx, results)
     run.ignored = [(i["file"], i["why"]) for i in manifest.get("ignored_files", [])]
     run.validation = manifest.get("validation")
+    run.returns = list(manifest.get("returns", []))
     return run
 
 
@@ -180,9 +194,12 @@ def print_rules(run: pipeline.IngestRun, console: Console) -> None:
     grouped: dict[tuple[str, bool], list[str]] = defaultdict(list)
     for item in rules.get("not_evaluated", []):
         grouped[(item["reason"], item["quiet"])].append(item["rule"])
-    for (reason, quiet), ids in sorted(grouped.items()):
+    for (reason, quiet), ids in sorted(grouped.items(), key=lambda item: (item[0][1], item[0])):
         shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
-        label = "skipped" if quiet else "[yellow]not evaluated[/yellow]"
+        if "declared absent" in reason:
+            label = "skipped"
+        else:
+            label = "not evaluated" if quiet else "[yellow]not evaluated[/yellow]"
         console.print(
             f"{label}: {reason} ({len(ids)} rule{'s' if len(ids) > 1 else ''}: {shown})",
             soft_wrap=True,

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,8 @@ class IngestRun:
             "run_id": self.run_id,
             "input_dir": str(self.input_dir),
             "as_of": self.as_of.isoformat(),
+            "check_period": self.ctx.check_period,
+            "include_example_parameters": self.ctx.include_examples,
             "exit_code": self.exit_code(),
             "seconds": round(self.seconds, 2),
             "totals": totals,
@@ -135,7 +137,7 @@ def discover_inputs(input_dir: Path, ctx: RunContext) -> tuple[Discovery, RunCon
             f"{input_dir}: no dataset file in the folder: put the department files there "
             "(<dataset>.csv|.xlsx|.parquet; see docs/data-contract.md)"
         )
-    return discovery, RunContext(ctx.as_of, ctx.limits, absent)
+    return discovery, replace(ctx, absent=absent)
 
 
 def ingest_source(
@@ -191,7 +193,7 @@ def ingest_folder(
     started = time.perf_counter()
     ctx = ctx or RunContext(as_of or dt.date.today())
     discovery = discover(input_dir)
-    ctx = RunContext(ctx.as_of, ctx.limits, frozenset(ctx.absent | discovery.absent))
+    ctx = replace(ctx, absent=frozenset(ctx.absent | discovery.absent))
     run = IngestRun(input_dir, output, ctx)
     run.ignored = [(str(p), why) for p, why in discovery.ignored]
     for source in discovery.sources:

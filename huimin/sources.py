@@ -40,6 +40,8 @@ from schemas import DATASETS, ContractModel
 
 SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
 SOURCES_FILE = "sources.yaml"
+#: the district's own parameter values (read by the rule catalogue, not as a dataset)
+PARAMETERS_FILE = "parameters.yaml"
 ALLOWED_TOP_KEYS = ("datasets", "absent")
 ALLOWED_ENTRY_KEYS = {"file", "columns"}
 #: a sources.yaml is a few lines; a larger one is refused before it is read
@@ -266,7 +268,7 @@ def discover(folder: Path) -> Discovery:
     errors: list[DataFileError] = []
     ignored: list[tuple[Path, str]] = []
     for path in sorted(folder.iterdir()):
-        if path.name == SOURCES_FILE:
+        if path.name in (SOURCES_FILE, PARAMETERS_FILE):
             continue
         reason = _ignored_reason(path)
         if reason is not None:

@@ -23,7 +23,19 @@ class Vehicles(ContractModel):
     )
     register_date: dt.date = Date("初次登记日期")
     status: str = Enum("机动车状态", ["正常", "转移", "注销", "报废"])
-    status_date: dt.date = Date("状态变更日期", optional=True)
+    status_date: dt.date = Date(
+        "状态变更日期",
+        optional=True,
+        description="for 转移, 注销 and 报废 the day this owner stopped holding the vehicle",
+    )
+    acquired_date: dt.date = Date(
+        "取得日期",
+        optional=True,
+        description=(
+            "the day this owner acquired the vehicle: the 初次登记日期 for its first owner, "
+            "the 转移登记 date for a later one; empty in older exports"
+        ),
+    )
 
 
 class Properties(ContractModel):
@@ -57,3 +69,10 @@ class Enterprises(ContractModel):
     registered_capital: float = Float("注册资本（万元）")
     entity_status: str = Enum("登记状态", ["存续", "在业", "注销", "吊销"])
     established_date: dt.date = Date("成立日期")
+    status_date: dt.date = Date(
+        "状态变更日期",
+        optional=True,
+        description=(
+            "the day the 登记状态 last changed, e.g. the 注销 or 吊销 date; empty for 存续/在业"
+        ),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,11 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # tests log through prefect loggers outside flow runs too (redaction tests)
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+# the district's clue-id key: one per test machine, never the user's own
+os.environ.setdefault(
+    "HUIMIN_KEY_FILE",
+    os.path.join(tempfile.gettempdir(), f"huimin-test-clue-key-{os.getuid()}"),  # noqa: PTH118
+)
 
 
 @pytest.fixture(autouse=True)

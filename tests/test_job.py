@@ -52,7 +52,11 @@ def test_the_sample_runs_clean_and_publishes_one_result(full_run: Path) -> None:
     assert manifest["run_id"] == Path(full_run.resolve()).name
     assert (full_run / "clues.parquet").is_file() and (full_run / "clues.xlsx").is_file()
     rules = manifest["rules"]
-    assert isinstance(rules, dict) and rules["not_evaluated"] == []
+    assert isinstance(rules, dict)
+    # only rules whose parameter has no confirmed value (an example) are listed, quietly
+    assert rules["not_evaluated"] and all(
+        item["quiet"] and "no confirmed value" in item["reason"] for item in rules["not_evaluated"]
+    )
 
 
 def test_a_missing_roster_is_not_read_from_the_previous_result(
@@ -62,18 +66,14 @@ def test_a_missing_roster_is_not_read_from_the_previous_result(
     inputs = _sample(tmp_path / "in")
     code, _ = _run("--input", str(inputs), "--output", str(out))
     assert code == 0
-    assert (
-        pl.read_parquet(out / "clues.parquet")
-        .filter(pl.col("rule_id").str.starts_with("tekun."))
-        .height
-        > 0
-    )
+    findings = pl.read_parquet(out / "findings.parquet")
+    assert findings.filter(pl.col("rule_id").str.starts_with("tekun.")).height > 0
     (inputs / "tekun.xlsx").unlink()
     code, output = _run("--input", str(inputs), "--output", str(out))
     assert code == 1, output
     assert "tekun is missing from the input" in output
-    clues = pl.read_parquet(out / "clues.parquet")
-    assert clues.filter(pl.col("rule_id").str.starts_with("tekun.")).height == 0
+    findings = pl.read_parquet(out / "findings.parquet")
+    assert findings.filter(pl.col("rule_id").str.starts_with("tekun.")).height == 0
     manifest = _manifest(out)
     assert "tekun" not in manifest["datasets"]  # type: ignore[operator]
     assert not (out / "staged" / "tekun.parquet").exists()
@@ -105,8 +105,8 @@ def test_a_refused_registry_stops_its_rules_instead_of_raising_false_clues(
     code, output = _run("--input", str(inputs), "--output", str(tmp_path / "out"))
     assert code == 2, output
     assert "deaths was refused" in output
-    clues = pl.read_parquet(tmp_path / "out" / "clues.parquet")
-    assert clues.filter(pl.col("rule_id").str.contains("dead")).height == 0
+    findings = pl.read_parquet(tmp_path / "out" / "findings.parquet")
+    assert findings.filter(pl.col("rule_id").str.contains("dead")).height == 0
 
 
 def test_an_empty_input_folder_is_unusable(tmp_path: Path) -> None:
@@ -164,3 +164,42 @@ def test_rules_run_publishes_new_clues_beside_the_same_staged_data(
     assert (out / "staged" / "tekun.parquet").stat().st_ino == (
         before / "staged" / "tekun.parquet"
     ).stat().st_ino
+
+
+def test_a_district_confirming_an_example_value_makes_its_rule_judge(tmp_path: Path) -> None:
+    inputs = _sample(tmp_path / "in")
+    code, output = _run("--input", str(inputs), "--output", str(tmp_path / "before"))
+    assert "elderly.allowance_by_age has no confirmed value" in output
+    before = pl.read_parquet(tmp_path / "before" / "findings.parquet")
+    assert before.filter(pl.col("rule_id") == "elderly_allowance.amount_not_tier").height == 0
+    values = "\n".join(
+        f"      - {{value: {v}, zone: {z}, start: 2023-01-01, status: published, "
+        f"source: 东西湖区高龄津贴发放标准}}"
+        for v, z in ((100, "80至89岁"), (300, "90至99岁"), (500, "100岁及以上"))
+    )
+    (inputs / "parameters.yaml").write_text(
+        f"parameters:\n  elderly.allowance_by_age:\n    values:\n{values}\n", encoding="utf-8"
+    )
+    code, output = _run("--input", str(inputs), "--output", str(tmp_path / "after"))
+    assert code == 0, output
+    assert "elderly.allowance_by_age has no confirmed value" not in output
+    assert "ignored: parameters.yaml" not in output, "the district's file is not ignored"
+    after = pl.read_parquet(tmp_path / "after" / "findings.parquet")
+    judged = after.filter(pl.col("rule_id") == "elderly_allowance.amount_not_tier")
+    assert judged.height > 0
+    assert all('"status": "published"' in p for p in judged.get_column("parameters"))
+
+
+def test_example_values_can_be_included_and_are_labelled(tmp_path: Path) -> None:
+    code, output = _run(
+        "--input",
+        str(_sample(tmp_path / "in")),
+        "--output",
+        str(tmp_path / "out"),
+        "--include-example-parameters",
+    )
+    assert code == 0, output
+    findings = pl.read_parquet(tmp_path / "out" / "findings.parquet")
+    labelled = findings.filter(pl.col("rule_id") == "elderly_allowance.amount_not_tier")
+    assert labelled.height > 0
+    assert labelled.get_column("summary").str.starts_with("【参数未经确认").all()

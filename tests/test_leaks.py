@@ -36,7 +36,7 @@ CASES: dict[str, dict[str, Any]] = yaml.safe_load(
 KINDS = {case.get("folder", name): case["kind"] for name, case in CASES.items()}
 AS_OF = "2024-01-01"
 #: the district's own outputs, where case workers need full ID numbers
-INTERNAL = ("staged", "quarantine", "clues.parquet", "clues.xlsx")
+INTERNAL = ("staged", "quarantine", "returns", "clues.parquet", "findings.parquet", "clues.xlsx")
 BINARY = {".png", ".gif", ".ico", ".otf", ".ttf", ".woff", ".woff2", ".parquet", ".xlsx"}
 #: cases whose data hold ID numbers in an error path: a quarantined ID, a refused file
 REPORTED = ["r01_bad_check_character", "p04_clues_malformed_id_quarantined"]

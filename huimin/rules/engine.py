@@ -1,135 +1,127 @@
-"""Apply rule files to staged data and produce clues (问题线索), one per rule, subject and period.
+"""Apply rule files to staged data: flagged payments → findings → clues (问题线索).
 
-A clue id is derived from the rule id, the subject and the period only, so the same inputs
-and rules give the same clues whatever the order of rows or how often the run is repeated.
+Each rule flags roster rows; :mod:`findings` makes one finding per rule, subject and check
+period; :mod:`clues` one clue per subject, project and check period, with a keyed id that is
+the same in every run whatever the order of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from huimin.rules.executors import EVIDENCE, EXECUTORS, ROW, PreparedData, RuleContext
-from huimin.rules.model import Rule, RuleFile, rule_needs
-from huimin.rules.params import param_struct
-from schemas import DATASETS, ContractModel
+from huimin.rules.clues import CLUE_SCHEMA, assign_clue_ids, build_clues
+from huimin.rules.executors import EXECUTORS, PreparedData, RuleContext
+from huimin.rules.findings import FINDING_SCHEMA, findings_for_rule, periods_text, used_parameters
+from huimin.rules.model import Parameter, Rule, RuleFile, rule_needs
+from huimin.rules.params import effective_ranges, param_source, param_status, param_struct
+from schemas import DATASETS
 
-CLUE_SCHEMA: dict[str, pl.DataType] = {
-    "clue_id": pl.String(),
-    "rule_id": pl.String(),
-    "title": pl.String(),
-    "project": pl.String(),
-    "department": pl.String(),
-    "street": pl.String(),
-    "organization": pl.String(),
-    "subject": pl.String(),
-    "name": pl.String(),
-    "period": pl.String(),
-    "amount": pl.Float64(),
-    "severity": pl.String(),
-    "evidence": pl.String(),
-    "source_file": pl.String(),
-    "source_row": pl.Int64(),
-}
-ORGANIZATION_FIELDS = ("dealer", "school_name")
-NAME_FIELDS = ("name", "recipient_name")
+__all__ = ["CLUE_SCHEMA", "FINDING_SCHEMA", "RuleRun", "load_staged", "run_rules"]
+
+Usable = Callable[[str], tuple[bool, str, bool]]
 
 
 @dataclass
 class RuleRun:
-    """Clues of one run, how many each rule produced, and the rules not evaluated (why, and
-    whether quietly: a dataset declared absent is not a failure)."""
+    """The findings and clues of one run, findings per rule, and the rules not evaluated
+    (why, and whether quietly: a dataset declared absent is not a failure)."""
 
+    findings: pl.DataFrame
     clues: pl.DataFrame
     per_rule: dict[str, int] = field(default_factory=dict)
     not_evaluated: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
-def clue_id(rule_id: str, subject: str, period: str) -> str:
-    digest = hashlib.sha256(f"{rule_id}|{subject}|{period}".encode()).hexdigest()
-    return f"HM-{digest[:16].upper()}"
-
-
 def roster_frame(rule_file: RuleFile, data: PreparedData) -> pl.LazyFrame:
     """The policy roster with derived columns and the parameters in force for each row."""
     frame = data.dataset(rule_file.policy)
-    return frame.with_columns(param_struct(rule_file.parameters.values(), pl.col("period_start")))
-
-
-def _first_present(model: type[ContractModel], names: Iterable[str]) -> pl.Expr:
-    fields = model.polars_schema().names()
-    for name in names:
-        if name in fields:
-            return pl.col(name).cast(pl.String)
-    return pl.lit(None, pl.String)
-
-
-def _param_evidence(rule: Rule, rule_file: RuleFile) -> list[str]:
-    text = " ".join([str(v) for v in rule.spec.values()] + list(rule.evidence))
-    return [name for name in rule_file.parameters if f"param.{name}" in text]
-
-
-def _evidence_json(frame: pl.DataFrame, params: list[str]) -> pl.Series:
-    columns = [EVIDENCE] + (["param"] if params else [])
-    values = []
-    for row in frame.select(columns).iter_rows(named=True):
-        evidence = {k: v for k, v in (row[EVIDENCE] or {}).items() if k != "_"}
-        if params:
-            used = row["param"] or {}
-            evidence.update({f"param.{name}": used.get(name) for name in params})
-        values.append(json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str))
-    return pl.Series("evidence", values, dtype=pl.String)
-
-
-def clues_for_rule(
-    rule: Rule, rule_file: RuleFile, ctx: RuleContext, source_file: str | None
-) -> pl.DataFrame:
-    """Run one rule; one clue per subject and period (amounts of its flagged rows summed)."""
-    model = DATASETS[rule_file.policy]
-    flagged = EXECUTORS[rule.kind](rule, ctx).collect()
-    if flagged.height == 0:
-        return pl.DataFrame(schema=CLUE_SCHEMA)
-    flagged = flagged.sort(["subject", "period", ROW]).with_columns(
-        _evidence_json(flagged.sort(["subject", "period", ROW]), _param_evidence(rule, rule_file))
+    parameters = rule_file.parameters.values()
+    on = pl.col("period_start")
+    return frame.with_columns(
+        param_struct(parameters, on), param_status(parameters, on), param_source(parameters, on)
     )
-    amount = pl.col("amount") if "amount" in flagged.columns else pl.lit(None, pl.Float64)
-    street = pl.col("street") if "street" in flagged.columns else pl.lit(None, pl.String)
-    grouped = (
-        flagged.with_columns(
-            amount.cast(pl.Float64).alias("__amount__"),
-            street.cast(pl.String).alias("__street__"),
-            _first_present(model, ORGANIZATION_FIELDS).alias("__org__"),
-            _first_present(model, NAME_FIELDS).alias("__name__"),
-        )
-        .group_by(["subject", "period"], maintain_order=True)
-        .agg(
-            # content-based choices, so the clue does not depend on the order of rows
-            pl.col("__amount__").sum().round(2).alias("amount"),
-            pl.col("__street__").min().alias("street"),
-            pl.col("__org__").min().alias("organization"),
-            pl.col("__name__").min().alias("name"),
-            pl.col("evidence").min(),
-            pl.col(ROW).min().alias("source_row"),
-        )
+
+
+def gate(
+    rule: Rule, rule_file: RuleFile, roster: pl.LazyFrame, include_examples: bool
+) -> tuple[pl.LazyFrame, list[tuple[str, str, bool]]]:
+    """The roster rows ``rule`` may judge, and what it may not judge and why.
+
+    A row whose parameters in force include an ``example`` value (one no document confirms)
+    is not judged unless ``include_examples``; a row with no value in force is never judged.
+    Both are reported with their periods, never skipped in silence.
+    """
+    used = used_parameters(rule, rule_file)
+    if not used:
+        return roster, []
+    status = pl.col("param_status")
+    example = pl.any_horizontal([status.struct.field(n) == "example" for n in used])
+    # no value on that date in any zone: a gap in the parameter (a row whose zone has no
+    # value, e.g. an age below every tier, is simply not what the rule judges)
+    missing = pl.any_horizontal(
+        [~_covered(rule_file.parameters[n], pl.col("period_start")) for n in used]
     )
-    ids = [clue_id(rule.id, str(s), str(p)) for s, p in grouped.select("subject", "period").rows()]
-    return grouped.with_columns(
-        pl.Series("clue_id", ids, dtype=pl.String),
-        pl.lit(rule.id).alias("rule_id"),
-        pl.lit(rule.title).alias("title"),
-        pl.lit(rule_file.project).alias("project"),
-        pl.lit(rule_file.department).alias("department"),
-        pl.lit(rule.severity).alias("severity"),
-        pl.lit(source_file, pl.String).alias("source_file"),
-        pl.col("subject").cast(pl.String),
+    blocked = missing | (pl.lit(False) if include_examples else example)
+    flags = roster.select(
         pl.col("period").cast(pl.String),
-    ).select([pl.col(name).cast(dtype) for name, dtype in CLUE_SCHEMA.items()])
+        *[status.struct.field(n).alias(n) for n in used],
+        *[
+            (~_covered(rule_file.parameters[n], pl.col("period_start"))).alias(f"__gap_{n}__")
+            for n in used
+        ],
+        missing.alias("__missing__"),
+        example.alias("__example__"),
+    ).filter(pl.col("__missing__") | pl.col("__example__"))
+    notes = _gate_notes(rule, rule_file, flags.collect(), used, include_examples)
+    return roster.filter(~blocked.fill_null(True)), notes
+
+
+def _covered(parameter: Parameter, on: pl.Expr) -> pl.Expr:
+    """True where some value of ``parameter`` (in any zone) is in force on ``on``."""
+    covered = pl.lit(False)
+    for _, first, last in effective_ranges(parameter):
+        covered = covered | (on >= first if last is None else on.is_between(first, last))
+    return covered.fill_null(False)
+
+
+def _gate_notes(
+    rule: Rule,
+    rule_file: RuleFile,
+    flags: pl.DataFrame,
+    used: list[str],
+    include_examples: bool,
+) -> list[tuple[str, str, bool]]:
+    notes = []
+    for name in used:
+        tree = rule_file.parameters[name].name
+        gaps = flags.filter(pl.col(f"__gap_{name}__")).get_column("period").drop_nulls()
+        if gaps.len():
+            when = periods_text(sorted(set(gaps.to_list())))
+            notes.append(
+                (
+                    rule.id,
+                    f"{tree} has no value in force for {when}: add one in "
+                    f"rules/parameters/ or the district's parameters.yaml",
+                    False,
+                )
+            )
+        examples = flags.filter(pl.col(name) == "example").get_column("period").drop_nulls()
+        if examples.len() and not include_examples:
+            when = periods_text(sorted(set(examples.to_list())))
+            notes.append(
+                (
+                    rule.id,
+                    f"{tree} has no confirmed value for {when} (only an example): "
+                    f"confirm it in the district's parameters.yaml",
+                    True,
+                )
+            )
+    return notes
 
 
 def unmet_need(
@@ -156,19 +148,29 @@ def unmet_need(
     return None
 
 
+def flag_rows(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
+    """The roster rows (payments) ``rule`` flags, with their evidence."""
+    return EXECUTORS[rule.kind](rule, ctx).collect()
+
+
 def run_rules(
     rule_files: Iterable[RuleFile],
     staged: Mapping[str, pl.LazyFrame],
     source_files: Mapping[str, str] | None = None,
-    usable: Callable[[str], tuple[bool, str, bool]] | None = None,
+    usable: Usable | None = None,
     *,
     as_of: dt.date,
+    key: bytes,
+    check_period: str = "year",
+    include_examples: bool = False,
 ) -> RuleRun:
     """Every rule of every file over the staged datasets, judged as of ``as_of`` (the
-    ``as_of`` column conditions see); clues sorted by clue id.
+    ``as_of`` column conditions see); findings and clues sorted by clue id.
 
     A rule that reads a dataset not in ``staged`` is not evaluated (never run against an
     empty stand-in: "nobody is there" would raise false clues); ``usable`` explains why.
+    ``key`` is the district's clue-id key (:mod:`huimin.rules.clue_ids`). Rows judged on a
+    parameter's ``example`` value are left out (and listed) unless ``include_examples``.
     """
     frames, per_rule, skipped = [], {}, []
     data = PreparedData(dict(staged), as_of)
@@ -187,12 +189,15 @@ def run_rules(
                 continue
             if roster is None:
                 roster = roster_frame(rule_file, data)
-            ctx = RuleContext(data, rule_file, roster)
-            clues = clues_for_rule(rule, rule_file, ctx, source)
-            per_rule[rule.id] = clues.height
-            frames.append(clues)
-    clues = pl.concat(frames) if frames else pl.DataFrame(schema=CLUE_SCHEMA)
-    return RuleRun(clues.sort("clue_id"), per_rule, skipped)
+            judged, notes = gate(rule, rule_file, roster, include_examples)
+            skipped.extend(notes)
+            ctx = RuleContext(data, rule_file, judged)
+            found = findings_for_rule(rule, rule_file, flag_rows(rule, ctx), source, check_period)
+            per_rule[rule.id] = found.height
+            frames.append(found)
+    findings = pl.concat(frames) if frames else pl.DataFrame(schema=FINDING_SCHEMA)
+    findings = assign_clue_ids(findings, key).sort(["clue_id", "rule_id"])
+    return RuleRun(findings, build_clues(findings), per_rule, skipped)
 
 
 def load_staged(paths: Mapping[str, Path]) -> dict[str, pl.LazyFrame]:

@@ -1,6 +1,7 @@
 """Measure clues against a synthetic district's truth: recall and precision per anomaly type.
 
-A clue and a planted anomaly meet on (roster, subject, period). Which rules look for which
+A finding's payments (its ``hits``) and a planted anomaly meet on (roster, subject,
+period). Which rules look for which
 anomaly type is written in ``data/reference/rule-truth-map/<policy>.yaml`` (rule id → the
 synthetic district's anomaly types it should find; see docs/synthetic-district.md).
 """
@@ -29,7 +30,7 @@ def load_truth_map(path: Path) -> dict[str, list[str]]:
 
 
 def score(
-    clues: pl.DataFrame,
+    findings: pl.DataFrame,
     truth: pl.DataFrame,
     truth_map: dict[str, list[str]],
     rule_files: list[RuleFile],
@@ -40,8 +41,9 @@ def score(
     mapping = pl.DataFrame(
         pairs, schema={"rule_id": pl.String, "anomaly_type": pl.String}, orient="row"
     )
+    hits = findings.select("rule_id", "hits").explode("hits").unnest("hits")
     clue_keys = (
-        clues.select(
+        hits.select(
             "rule_id",
             pl.col("rule_id").replace_strict(policy_of, default=None).alias("dataset"),
             "subject",

@@ -28,10 +28,16 @@ class ExampleOutcome:
     got: frozenset[tuple[str, str]]
     amounts_ok: bool
     invalid_ids: tuple[str, ...] = ()
+    wrong_summaries: tuple[tuple[str, str], ...] = ()  # (expected text, rendered text)
 
     @property
     def passed(self) -> bool:
-        return self.expected == self.got and self.amounts_ok and not self.invalid_ids
+        return (
+            self.expected == self.got
+            and self.amounts_ok
+            and not self.invalid_ids
+            and not self.wrong_summaries
+        )
 
     def describe(self) -> str:
         status = "ok" if self.passed else "FAILED"
@@ -44,6 +50,8 @@ class ExampleOutcome:
                 text += " (amounts differ)"
             if self.invalid_ids:
                 text += " (invalid ID numbers in given rows: " + ", ".join(self.invalid_ids) + ")"
+            for want, got in self.wrong_summaries:
+                text += f" (summary expected {want!r}, rendered {got!r})"
         return text
 
 
@@ -82,6 +90,9 @@ def invalid_ids(example: Example) -> list[str]:
     return bad
 
 
+EXAMPLE_KEY = b"rule examples: ids are not compared"
+
+
 def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOutcome:
     staged = {name: given_frame(name, rows) for name, rows in example.given.items()}
     alone = RuleFile(
@@ -94,24 +105,41 @@ def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOut
     )
     # the example defines the whole world: a dataset it does not give is empty there
     result: RuleRun = run_rules(
-        [alone], staged, usable=lambda _: (True, "", False), as_of=example.as_of
+        [alone],
+        staged,
+        usable=lambda _: (True, "", False),
+        as_of=example.as_of,
+        key=EXAMPLE_KEY,
+        include_examples=True,
     )
-    got = frozenset((str(s), str(p)) for s, p in result.clues.select("subject", "period").rows())
+    hits = (
+        result.findings.select("summary", "hits")
+        .explode("hits")
+        .unnest("hits")
+        .group_by("subject", "period")
+        .agg(pl.col("amount").sum(), pl.col("summary").first())
+    )
+    got = frozenset((str(s), str(p)) for s, p in hits.select("subject", "period").rows())
     expected = frozenset((str(e["subject"]), str(e["period"])) for e in example.expect)
-    amounts_ok = True
-    wanted = {
-        (str(e["subject"]), str(e["period"])): e["amount"] for e in example.expect if "amount" in e
-    }
-    if wanted:
-        actual = {
-            (str(s), str(p)): a
-            for s, p, a in result.clues.select("subject", "period", "amount").rows()
-        }
-        amounts_ok = all(
-            actual.get(key) is not None and abs(float(actual[key]) - float(v)) < 0.005
-            for key, v in wanted.items()
-        )
-    return ExampleOutcome(rule.id, example, expected, got, amounts_ok, tuple(invalid_ids(example)))
+    actual = {(str(s), str(p)): (a, t) for s, p, a, t in hits.iter_rows()}
+    amounts_ok = all(
+        actual.get(k) is not None
+        and actual[k][0] is not None
+        and abs(float(actual[k][0]) - float(e["amount"])) < 0.005
+        for e in example.expect
+        if "amount" in e
+        for k in [(str(e["subject"]), str(e["period"]))]
+    )
+    wrong = tuple(
+        (str(e["summary"]), str(actual.get(k, (None, "（无线索）"))[1]))
+        for e in example.expect
+        if "summary" in e
+        for k in [(str(e["subject"]), str(e["period"]))]
+        if actual.get(k, (None, None))[1] != e["summary"]
+    )
+    return ExampleOutcome(
+        rule.id, example, expected, got, amounts_ok, tuple(invalid_ids(example)), wrong
+    )
 
 
 def run_examples(rule_files: list[RuleFile], only: str | None = None) -> list[ExampleOutcome]:

@@ -4,7 +4,9 @@ Editors that understand ``# yaml-language-server: $schema=rule.schema.json`` the
 keys, dataset and field names and show the help below while a policy officer types. The
 loader (:mod:`huimin.rules.loader`) stays the authority: it also checks SQL columns, dates,
 parameter ranges and examples, which a schema cannot. Regenerate ``rules/rule.schema.json``
-with ``python -m huimin.rules.jsonschema`` after changing kinds or the data contract.
+with ``python -m huimin.rules.jsonschema`` after changing kinds or the data contract; it also
+writes the schemas of a parameter file of the tree (``rules/parameters/parameter.schema.json``)
+and of a district's ``parameters.yaml`` (``rules/parameters/district.schema.json``).
 """
 
 from __future__ import annotations
@@ -19,19 +21,36 @@ from huimin.rules.loader import (
     DATASET_NAMES,
     EXAMPLE_KEYS,
     NAME,
-    PARAM_REQUIRED,
     ROOT_REQUIRED,
     ROSTER_KEYS,
     ROSTER_NAMES,
     RULE_ID,
     RULE_REQUIRED,
     SCOPES,
+    TEMPLATE_KEYS,
+)
+from huimin.rules.params_loader import (
+    DISTRICT_PARAM_KEYS,
+    PARAM_REQUIRED,
+    SEGMENT,
     STATUSES,
     VALUE_REQUIRED,
 )
+from huimin.rules.templates import BASE_FIELDS
 from schemas import DATASETS, FieldSpec
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "rules" / "rule.schema.json"
+RULES = Path(__file__).resolve().parents[2] / "rules"
+SCHEMA_PATH = RULES / "rule.schema.json"
+PARAMETER_SCHEMA_PATH = RULES / "parameters" / "parameter.schema.json"
+DISTRICT_SCHEMA_PATH = RULES / "parameters" / "district.schema.json"
+#: a parameter's name in the tree: its path, folders and file name joined by dots
+TREE_NAME_PATTERN = "^" + SEGMENT.pattern.strip("^$") + r"(\." + SEGMENT.pattern.strip("^$") + ")*$"
+TEMPLATE_HELP = (
+    "Text with {placeholder} fields: "
+    + ", ".join(BASE_FIELDS)
+    + ", member.name and member.relation (household rules), param.<name> of the file's "
+    "parameters, or an entry of the rule's evidence (e.g. deaths.death_date)"
+)
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "YYYY-MM-DD"}
 TEXT = {"type": "string", "minLength": 1}
 SQL_HELP = (
@@ -50,7 +69,17 @@ COMMON_DOCS: dict[str, dict[str, Any]] = {
     "title": {**TEXT, "description": "Short Chinese title case workers see on the clue"},
     "description": {**TEXT, "description": "What the rule finds and why it is suspicious"},
     "severity": {"enum": list(SEVERITIES), "description": "How serious a clue is"},
-    "reference": {**TEXT, "description": "The policy document and article the rule rests on"},
+    "reference": {**TEXT, "description": "政策依据: the policy document and article"},
+    "summary": {
+        **TEXT,
+        "description": f"疑点描述: one sentence with the facts of a clue. {TEMPLATE_HELP}",
+    },
+    "verify": {
+        **TEXT,
+        "description": "核查要点: what to check, with which department's record, which "
+        "method (听对象陈述/查原始资料/看实际现场/问经手经办/访左邻右舍) and which element "
+        f"(线索真伪/资格条件/资金去向/办理程序/人员责任). {TEMPLATE_HELP}",
+    },
     "kind": {"enum": list(KINDS), "description": "Which check this is (see the kinds' help)"},
     "evidence": {
         "type": "array",
@@ -108,7 +137,7 @@ def _rule() -> dict[str, Any]:
         "type": "object",
         "description": "One check: common keys, then the keys of its kind",
         "required": list(RULE_REQUIRED),
-        "properties": {key: COMMON_DOCS[key] for key in COMMON_KEYS},
+        "properties": {key: COMMON_DOCS[key] for key in (*COMMON_KEYS, *TEMPLATE_KEYS)},
         "allOf": [_kind_branch(name) for name in KINDS],
         "unevaluatedProperties": False,
     }
@@ -147,6 +176,7 @@ def _example() -> dict[str, Any]:
             "subject": {"type": "string", "description": "the ID number (in quotes)"},
             "period": {"type": ["string", "integer"], "description": "2023-05, 2023 or 2023秋"},
             "amount": {"type": "number"},
+            "summary": {"type": "string", "description": "the clue's rendered 疑点描述"},
         },
         "additionalProperties": False,
     }
@@ -169,8 +199,8 @@ def _example() -> dict[str, Any]:
     }
 
 
-def _parameter() -> dict[str, Any]:
-    value = {
+def _value() -> dict[str, Any]:
+    return {
         "type": "object",
         "required": list(VALUE_REQUIRED),
         "properties": {
@@ -190,10 +220,19 @@ def _parameter() -> dict[str, Any]:
             },
             "source": {**TEXT, "description": "Where the value comes from"},
             "note": {"type": "string"},
+            "reference": {**TEXT, "description": "The document of this value, if not the file's"},
         },
         "additionalProperties": False,
     }
+
+
+def parameter_file_schema() -> dict[str, Any]:
+    """The schema of a parameter file of the tree, ``rules/parameters/<path>.yaml``."""
     return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "huimin parameter",
+        "description": "One effective-dated parameter; its path in rules/parameters/ is its "
+        "name (dibao/rural_standard.yaml is dibao.rural_standard)",
         "type": "object",
         "required": list(PARAM_REQUIRED),
         "properties": {
@@ -201,7 +240,34 @@ def _parameter() -> dict[str, Any]:
             "unit": {**TEXT, "description": "e.g. 元/人/月"},
             "reference": {**TEXT, "description": "The policy document setting the value"},
             "zone_by": {"type": "string", "description": "SQL over the roster row giving the zone"},
-            "values": {"type": "array", "minItems": 1, "items": value},
+            "values": {"type": "array", "minItems": 1, "items": _value()},
+        },
+        "additionalProperties": False,
+    }
+
+
+def district_file_schema() -> dict[str, Any]:
+    """The schema of a district's own values, ``parameters.yaml`` in its input folder."""
+    parameter = {
+        "type": "object",
+        "required": list(DISTRICT_PARAM_KEYS),
+        "properties": {"values": {"type": "array", "minItems": 1, "items": _value()}},
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "huimin district parameters",
+        "description": "A district's own values of parameters of the tree: where one is in "
+        "force it wins over the project's",
+        "type": "object",
+        "required": ["parameters"],
+        "properties": {
+            "parameters": {
+                "type": "object",
+                "description": "tree name (e.g. dibao.rural_standard) → its values",
+                "propertyNames": {"pattern": TREE_NAME_PATTERN},
+                "additionalProperties": parameter,
+            }
         },
         "additionalProperties": False,
     }
@@ -210,7 +276,6 @@ def _parameter() -> dict[str, Any]:
 def rule_file_schema() -> dict[str, Any]:
     """The schema of ``rules/<policy>.yaml``."""
     defs: dict[str, Any] = {
-        "parameter": _parameter(),
         "rule": _rule(),
         "example": _example(),
         **{f"rows_{name}": _rows(name) for name in DATASETS},
@@ -227,8 +292,10 @@ def rule_file_schema() -> dict[str, Any]:
             "department": {**TEXT, "description": "The department paying it"},
             "parameters": {
                 "type": "object",
+                "description": "local name (param.<name> in SQL) → the parameter's name in the "
+                "tree rules/parameters/ (dibao.rural_standard for dibao/rural_standard.yaml)",
                 "propertyNames": {"pattern": NAME.pattern},
-                "additionalProperties": {"$ref": "#/$defs/parameter"},
+                "additionalProperties": {"type": "string", "pattern": TREE_NAME_PATTERN},
             },
             "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}},
         },
@@ -237,13 +304,31 @@ def rule_file_schema() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    return json.dumps(rule_file_schema(), ensure_ascii=False, indent=2) + "\n"
+def render(schema: dict[str, Any] | None = None) -> str:
+    """A schema as committed (by default the rule file's)."""
+    return json.dumps(schema or rule_file_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+#: every committed schema and what generates it
+SCHEMAS = {
+    SCHEMA_PATH: rule_file_schema,
+    PARAMETER_SCHEMA_PATH: parameter_file_schema,
+    DISTRICT_SCHEMA_PATH: district_file_schema,
+}
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> None:
     path.write_text(render(), encoding="utf-8")
 
 
+def write_schemas() -> None:
+    """Regenerate every committed schema."""
+    for path, make in SCHEMAS.items():
+        path.write_text(render(make()), encoding="utf-8")
+
+
 if __name__ == "__main__":
-    write_schema(Path(sys.argv[1]) if len(sys.argv) > 1 else SCHEMA_PATH)
+    if len(sys.argv) > 1:
+        write_schema(Path(sys.argv[1]))
+    else:
+        write_schemas()

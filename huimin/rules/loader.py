@@ -7,13 +7,19 @@ function), then it is parsed with ``pl.sql_expr`` and resolved against
 :func:`huimin.rules.context.condition_schema`, so an unknown column is reported with the
 closest existing one. ``docs/writing-rules.md`` describes the format for the policy officers
 who write these files.
+
+A rule file's ``parameters`` name parameters of the tree (``rules/parameters/``, read by
+:mod:`huimin.rules.params_loader`) under local names: ``standard: dibao.rural_standard`` lets its
+SQL say ``param.standard``. ``summary`` and ``verify`` are text templates whose placeholders
+are checked here (:mod:`huimin.rules.templates`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,15 +31,20 @@ from huimin.rules.model import (
     Example,
     Loc,
     Parameter,
-    ParamValue,
     Rule,
     RuleFile,
     RuleFileError,
     RuleProblem,
     Severity,
-    ValueStatus,
 )
-from huimin.rules.params import effective_ranges
+from huimin.rules.params import value_in_force
+from huimin.rules.params_loader import (
+    ParameterTree,
+    load_district,
+    load_tree,
+    tree_folder,
+)
+from huimin.rules.templates import template_issues
 from huimin.rules.yamlsrc import (
     Reader,
     SqlChecker,
@@ -53,20 +64,19 @@ DATASET_NAMES = tuple(context.dataset_names())
 ROSTER_KEYS = tuple(n for n in DATASET_NAMES if context.model_of(n).__family__ == "roster")
 ROOT_KEYS = ("policy", "project", "department", "parameters", "rules")
 ROOT_REQUIRED = ("policy", "project", "department", "rules")
-PARAM_KEYS = ("title", "unit", "reference", "zone_by", "values")
-PARAM_REQUIRED = ("title", "unit", "reference", "values")
-VALUE_KEYS = ("value", "start", "end", "zone", "status", "source", "note")
-VALUE_REQUIRED = ("value", "start", "status", "source")
-STATUSES = ("published", "example", "assumed")
 SCOPES = ("person", "household")
 RULE_REQUIRED = ("id", "title", "description", "severity", "reference", "kind", "examples")
 EXAMPLE_KEYS = ("name", "as_of", "given", "expect")
-EXPECT_KEYS = ("subject", "period", "amount")
+EXPECT_KEYS = ("subject", "period", "amount", "summary")
+#: text templates of a rule (疑点描述, 核查要点), beside the common keys
+TEMPLATE_KEYS = ("summary", "verify")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 #: a rule file is a few dozen kB; anything this large is refused before it is read
 MAX_RULE_FILE_BYTES = 2 << 20
 ALL_KIND_KEYS = tuple(dict.fromkeys(key for spec in KINDS.values() for key in spec.keys))
+#: the project's parameter tree, used by rule files in a folder without its own
+PROJECT_TREE = Path(__file__).resolve().parents[2] / "rules" / "parameters"
 
 
 def rule_files(folder: Path = Path("rules")) -> list[Path]:
@@ -74,22 +84,50 @@ def rule_files(folder: Path = Path("rules")) -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
-def load_rule_file(path: Path) -> RuleFile:
-    """One rule file; raises :class:`RuleFileError` with every problem of the file."""
-    loaded, problems = _load(path)
-    if problems or loaded is None:
-        raise RuleFileError(sort_problems(problems))
+def default_tree(paths: Iterable[Path]) -> Path:
+    """The tree of rule files: ``parameters/`` beside them, else the project's."""
+    for path in paths:
+        folder = tree_folder(path.parent)
+        return folder if folder.is_dir() else PROJECT_TREE
+    return PROJECT_TREE
+
+
+def load_rule_file(path: Path, *, tree: Path | None = None) -> RuleFile:
+    """One rule file; raises :class:`RuleFileError` with every problem of the file (and of
+    the parameter tree)."""
+    (loaded,) = load_rules([path], tree=tree)
     return loaded
 
 
-def load_rules(paths: Iterable[Path]) -> list[RuleFile]:
-    """Every file, checked on its own and together (rule ids are unique across files)."""
+def load_parameters(
+    tree: Path, overrides: Path | None = None
+) -> tuple[ParameterTree, dict[str, Parameter], list[RuleProblem]]:
+    """The tree, its parameters with a district's values merged in, and the problems of both."""
+    loaded = load_tree(tree)
+    problems = list(loaded.problems)
+    parameters = loaded.parameters
+    if overrides is not None:
+        parameters, found = load_district(overrides, loaded)
+        problems.extend(found)
+    return loaded, parameters, problems
+
+
+def load_rules(
+    paths: Iterable[Path], *, tree: Path | None = None, overrides: Path | None = None
+) -> list[RuleFile]:
+    """Every file, checked on its own and together (rule ids are unique across files).
+
+    ``tree`` is the parameter tree (default :func:`default_tree`); ``overrides`` a district's
+    ``parameters.yaml``, whose values are merged into the parameters the files declare.
+    """
+    paths = list(paths)
+    loaded_tree, parameters, problems = load_parameters(tree or default_tree(paths), overrides)
+    broken = loaded_tree.broken
     files: list[RuleFile] = []
-    problems: list[RuleProblem] = []
     seen_ids: dict[str, Loc] = {}
     seen_policies: dict[str, str] = {}
     for path in paths:
-        loader = _FileLoader(path)
+        loader = _FileLoader(path, parameters, broken)
         loaded = loader.run()
         problems.extend(loader.reader.problems)
         for rule_id, loc in loader.rule_ids:
@@ -110,7 +148,9 @@ def load_rules(paths: Iterable[Path]) -> list[RuleFile]:
 
 
 def sort_problems(problems: Iterable[RuleProblem]) -> list[RuleProblem]:
-    return sorted(problems, key=lambda p: (p.loc.file, p.loc.line, p.loc.column, p.message))
+    """By place; a problem found twice (a tree file's zone_by checked for two rule files) once."""
+    unique = {str(p): p for p in problems}.values()
+    return sorted(unique, key=lambda p: (p.loc.file, p.loc.line, p.loc.column, p.message))
 
 
 def format_problems(problems: Iterable[RuleProblem]) -> str:
@@ -118,21 +158,24 @@ def format_problems(problems: Iterable[RuleProblem]) -> str:
     return "\n".join(str(problem) for problem in sort_problems(problems))
 
 
-def _load(path: Path) -> tuple[RuleFile | None, list[RuleProblem]]:
-    loader = _FileLoader(path)
-    loaded = loader.run()
-    return loaded, loader.reader.problems
-
-
 class _FileLoader:
     """Reads one file; problems go to ``reader.problems``, rule ids to ``rule_ids``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        tree: Mapping[str, Parameter],
+        broken: Iterable[str] = (),
+    ) -> None:
         self.path = path
         self.file = path.as_posix()
         self.reader = Reader(self.file)
         self.policy: str | None = None
+        self.tree = tree
+        self.broken = frozenset(broken)
         self.parameters: dict[str, Parameter] = {}
+        #: local names whose tree parameter is unknown (reported once, where it is named)
+        self.unresolved: list[str] = []
         self.rule_ids: list[tuple[str, Loc]] = []
         self.sql = SqlChecker(self.reader)
 
@@ -208,99 +251,37 @@ class _FileLoader:
     # ---------------------------------------------------------------- parameters
 
     def _parameters(self, node: YNode) -> dict[str, Parameter]:
+        """``local name: tree name`` entries: the tree's parameter under the local name."""
         r = self.reader
         block = r.mapping(node, "parameters")
         if block is None:
             return {}
         out: dict[str, Parameter] = {}
-        for name, param_node in block.entries.items():
-            if not NAME.match(name):
-                message = f"parameter name '{name}' must be lower-case letters, digits and _, "
-                r.add(block.key_locs[name], message + "starting with a letter")
-            param = self._parameter(name, param_node)
-            if param is not None:
-                out[name] = param
+        for local, path_node in block.entries.items():
+            if not NAME.match(local):
+                message = f"parameter name '{local}' must be lower-case letters, digits and _, "
+                r.add(block.key_locs[local], message + "starting with a letter")
+            if isinstance(path_node, YMap):
+                message = f"parameter '{local}' must name a parameter of the tree (e.g. "
+                message += f"{local}: dibao.rural_standard); its values go in "
+                r.add(path_node.loc, message + "rules/parameters/<folder>/<name>.yaml")
+                continue
+            name = r.text(path_node, f"parameter '{local}'")
+            if name is None:
+                continue
+            parameter = self.tree.get(name)
+            if parameter is None:
+                self.unresolved.append(local)
+                if name not in self.broken:
+                    message = f"parameter '{local}': unknown parameter '{name}' (no file "
+                    message += f"rules/parameters/{name.replace('.', '/')}.yaml)"
+                    r.add(path_node.loc, message, suggest(name, self.tree))
+                continue
+            out[local] = replace(parameter, local=local)
+            if parameter.zone_by is not None and self.policy is not None:
+                where = parameter.zone_by_loc or parameter.loc
+                self.sql.check(parameter.zone_by, where, self.policy, what="zone_by")
         return out
-
-    def _parameter(self, name: str, node: YNode) -> Parameter | None:
-        r = self.reader
-        what = f"parameter '{name}'"
-        block = r.mapping(node, what)
-        if block is None:
-            return None
-        r.keys(block, PARAM_KEYS, PARAM_REQUIRED, what)
-        e = block.entries
-        texts = {
-            k: r.text(e[k], f"{k} of {what}") for k in ("title", "unit", "reference") if k in e
-        }
-        zone_by = r.text(e["zone_by"], f"zone_by of {what}") if "zone_by" in e else None
-        if zone_by is not None and self.policy is not None:
-            self.sql.check(zone_by, e["zone_by"].loc, self.policy, what="zone_by")
-        values = self._values(what, e["values"], "zone_by" in e) if "values" in e else []
-        _check_overlaps(r, what, values)
-        dates = [v for v in values if isinstance(v.value, dt.date)]
-        if dates and len(dates) < len(values):
-            r.add(dates[0].loc, f"{what} mixes dates and numbers: its values must all be one kind")
-        return Parameter(
-            name,
-            texts.get("title") or "",
-            texts.get("unit") or "",
-            texts.get("reference") or "",
-            zone_by,
-            tuple(values),
-            block.loc,
-        )
-
-    def _values(self, what: str, node: YNode, zoned: bool) -> list[ParamValue]:
-        seq = self.reader.sequence(node, f"values of {what}")
-        if seq is None:
-            return []
-        if not seq.items:
-            self.reader.add(seq.loc, f"{what} has no values")
-        values = [self._value(what, item, zoned) for item in seq.items]
-        return [value for value in values if value is not None]
-
-    def _value(self, what: str, node: YNode, zoned: bool) -> ParamValue | None:
-        r = self.reader
-        block = r.mapping(node, f"a value of {what}")
-        if block is None:
-            return None
-        r.keys(block, VALUE_KEYS, VALUE_REQUIRED, f"a value of {what}")
-        e = block.entries
-        value = self._param_value(e["value"]) if "value" in e else None
-        start = r.date(e["start"], "start") if "start" in e else None
-        end = r.date(e["end"], "end") if "end" in e else None
-        if start is not None and end is not None and end < start:
-            r.add(e["end"].loc, f"end {end} is before start {start}")
-        zone = self._zone(block, what, zoned)
-        status = r.choice(e["status"], "status", STATUSES) if "status" in e else None
-        source = r.text(e["source"], "source") if "source" in e else None
-        note = r.text(e["note"], "note") if "note" in e else ""
-        if value is None or start is None or status is None or source is None:
-            return None
-        return ParamValue(
-            value, start, end, zone, cast(ValueStatus, status), source, note or "", block.loc
-        )
-
-    def _param_value(self, node: YNode) -> float | dt.date | None:
-        """A number (an amount, a rate) or a date (e.g. the first day of a programme)."""
-        if isinstance(node, YScalar) and node.kind in ("str", "timestamp"):
-            return self.reader.date(node, "value")
-        return self.reader.number(node, "value")
-
-    def _zone(self, block: YMap, what: str, zoned: bool) -> str | None:
-        node = block.entries.get("zone")
-        if node is None:
-            if zoned:
-                self.reader.add(block.loc, f"{what} has zone_by, so each value needs a zone")
-            return None
-        if not zoned:
-            message = f"zone given but {what} has no zone_by (add zone_by or remove the zone)"
-            self.reader.add(block.key_locs["zone"], message)
-            return None
-        if isinstance(node, YScalar) and node.kind == "int":
-            return node.text
-        return self.reader.text(node, "zone")
 
     # ---------------------------------------------------------------- rules
 
@@ -327,7 +308,7 @@ class _FileLoader:
         rule_id = self._rule_id(e["id"]) if "id" in e else None
         what = f"rule '{rule_id}'" if rule_id else "the rule"
         own = KINDS[kind].keys if kind else {}
-        allowed = (*COMMON_KEYS, *(own if kind else ALL_KIND_KEYS))
+        allowed = (*COMMON_KEYS, *TEMPLATE_KEYS, *(own if kind else ALL_KIND_KEYS))
         required = (*RULE_REQUIRED, *(k for k, spec in own.items() if spec.required))
         r.keys(block, allowed, required, what)
         texts = {k: r.text(e[k], k) for k in ("title", "description", "reference") if k in e}
@@ -336,6 +317,12 @@ class _FileLoader:
         evidence = r.text_list(e["evidence"], "evidence") if "evidence" in e else []
         self._check_rule_sql(kind, spec, locs, evidence or [], e.get("evidence"))
         used = params_used([*_sql_texts(kind, spec), *(evidence or [])])
+        household = spec.get("scope") == "household"
+        templates = {
+            key: self._template(e[key], key, evidence or [], household)
+            for key in TEMPLATE_KEYS
+            if key in e
+        }
         examples = self._examples(e["examples"], used) if "examples" in e else []
         if None in (rule_id, kind, severity) or len(texts) < 3 or None in texts.values():
             return None
@@ -351,7 +338,20 @@ class _FileLoader:
             tuple(examples),
             block.loc,
             locs,
+            summary=templates.get("summary"),
+            verify=templates.get("verify"),
         )
+
+    def _template(self, node: YNode, key: str, evidence: list[str], household: bool) -> str | None:
+        """A text template whose every placeholder is a field a clue has."""
+        text = self.reader.text(node, key)
+        if text is None:
+            return None
+        params = [*self.parameters, *self.unresolved]
+        found = template_issues(text, params, evidence, household)
+        for message, hint in found:
+            self.reader.add(node.loc, f"{key}: {message}", hint)
+        return None if found else text
 
     def _rule_id(self, node: YNode) -> str | None:
         rule_id = self.reader.text(node, "id")
@@ -436,7 +436,7 @@ class _FileLoader:
         via = spec.get("via")
         if via is not None and via not in DATASET_NAMES:
             return
-        typed = [p.typed_name for p in self.parameters.values()]
+        typed = [p.typed_name for p in self.parameters.values()] + self.unresolved
         args = (self.policy, typed, other, household, via)
         across = [name for name in spec.get("across") or [] if name != self.policy]
         for key, key_spec in kind_spec.keys.items():
@@ -551,6 +551,8 @@ class _FileLoader:
                     clue["period"] = r.text(period, "period")
             if "amount" in e:
                 clue["amount"] = r.number(e["amount"], "amount")
+            if "summary" in e:
+                clue["summary"] = r.text(e["summary"], "summary")
             out.append(clue)
         return out
 
@@ -562,40 +564,18 @@ class _FileLoader:
         reported: set[tuple[str, str]] = set()
         for period, start, zones in _row_periods(self.policy, rows, params):
             for param in params:
-                zone = zones.get(param.name)
+                local = param.local_name
+                zone = zones.get(local)
                 if (
                     start is None
-                    or _in_force(param, start, zone)
-                    or (param.name, period) in reported
+                    or value_in_force(param, start, zone)
+                    or (local, period) in reported
                 ):
                     continue
-                reported.add((param.name, period))
+                reported.add((local, period))
                 where = f" and zone {zone}" if param.zone_by else ""
-                message = f"example '{name}': parameter '{param.name}' has no value in force "
+                message = f"example '{name}': parameter '{local}' has no value in force "
                 self.reader.add(loc, message + f"on {start} (period {period}{where})")
-
-
-def _check_overlaps(r: Reader, what: str, values: list[ParamValue]) -> None:
-    """A value without an end runs until the next one starts; an explicit end must not reach
-    into the next value, and two values of a zone cannot start on the same day."""
-    ordered = sorted(values, key=lambda v: (v.start, v.loc.line))
-    for i, later in enumerate(ordered):
-        for earlier in ordered[:i]:
-            if earlier.zone != later.zone:
-                continue
-            reaches = earlier.end is not None and earlier.end >= later.start
-            if earlier.start == later.start or reaches:
-                zone = f" in zone {later.zone}" if later.zone is not None else ""
-                message = f"{what}: the value from {later.start}{zone} overlaps the value from "
-                r.add(later.loc, message + f"{earlier.start} (line {earlier.loc.line})")
-                break
-
-
-def _in_force(param: Parameter, day: dt.date, zone: str | None) -> bool:
-    return any(
-        first <= day and (last is None or day <= last) and (not param.zone_by or v.zone == zone)
-        for v, first, last in effective_ranges(param)
-    )
 
 
 def _row_periods(
@@ -612,12 +592,12 @@ def _row_periods(
             [{k: row.get(k) for k in schema} for row in rows], schema=schema, strict=False
         )
         prepared = context.prepare(frame.lazy(), model)
-        zones = [pl.sql_expr(p.zone_by or "").cast(pl.String).alias(p.name) for p in zoned]
+        zones = [pl.sql_expr(p.zone_by or "").cast(pl.String).alias(p.local_name) for p in zoned]
         out = prepared.select("period", "period_start", *zones).collect()
     except (pl.exceptions.PolarsError, TypeError, ValueError):
         return []
     return [
-        (str(rec["period"]), rec["period_start"], {p.name: rec[p.name] for p in zoned})
+        (str(rec["period"]), rec["period_start"], {p.local_name: rec[p.local_name] for p in zoned})
         for rec in out.iter_rows(named=True)
     ]
 

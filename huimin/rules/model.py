@@ -19,6 +19,8 @@ Severity = Literal["high", "medium", "low"]
 DATE_SUFFIX = ":date"
 Scope = Literal["person", "household"]
 ValueStatus = Literal["published", "example", "assumed"]
+#: where a parameter value was written: the project's tree or a district's parameters.yaml
+Origin = Literal["project", "district"]
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,22 @@ class ParamValue:
     status: ValueStatus
     source: str
     note: str
-    loc: Loc
+    loc: Loc  # where the value was written: a tree file, or the district's parameters.yaml
+    reference: str = ""  # the policy document (the parameter's, unless the value names its own)
+    origin: Origin = "project"
 
 
 @dataclass(frozen=True)
 class Parameter:
     """An effective-dated policy parameter (a standard, a rate, an amount per tier).
 
-    ``zone_by`` is an SQL expression over the roster row (e.g. ``area_type``) whose value
-    picks the zone of the value to use; without it a parameter has one value per date.
+    ``name`` is its path in the parameter tree (``dibao.rural_standard`` for
+    ``rules/parameters/dibao/rural_standard.yaml``); ``local`` the name a rule file gives it
+    (``parameters: {standard: dibao.rural_standard}``), which conditions use as
+    ``param.<local>``. ``zone_by`` is an SQL expression over the roster row (e.g.
+    ``area_type``) whose value picks the zone of the value to use; without it a parameter has
+    one value per date. ``values`` holds the project's values and, after a district's
+    ``parameters.yaml`` is merged, the district's (``ParamValue.origin``).
     """
 
     name: str
@@ -62,6 +71,13 @@ class Parameter:
     zone_by: str | None
     values: tuple[ParamValue, ...]
     loc: Loc
+    local: str = ""
+    zone_by_loc: Loc | None = None
+
+    @property
+    def local_name(self) -> str:
+        """The name conditions use (``param.<local_name>``): the rule file's, else the tree's."""
+        return self.local or self.name
 
     @property
     def is_date(self) -> bool:
@@ -69,9 +85,16 @@ class Parameter:
         return any(isinstance(v.value, dt.date) for v in self.values)
 
     @property
+    def zones(self) -> tuple[str, ...]:
+        """The zones the project's values name (empty without zone_by)."""
+        found = (v.zone for v in self.values if v.zone is not None and v.origin == "project")
+        return tuple(dict.fromkeys(found))
+
+    @property
     def typed_name(self) -> str:
         """How the loader tells :func:`huimin.rules.context.condition_schema` its type."""
-        return f"{self.name}{DATE_SUFFIX}" if self.is_date else self.name
+        name = self.local_name
+        return f"{name}{DATE_SUFFIX}" if self.is_date else name
 
 
 @dataclass(frozen=True)
@@ -81,7 +104,8 @@ class Example:
     name: str
     as_of: dt.date
     given: dict[str, list[dict[str, Any]]]
-    expect: list[dict[str, Any]]  # each: subject, period (and optionally amount); [] = no clue
+    # each: subject, period (and optionally amount, summary: the rendered text); [] = no clue
+    expect: list[dict[str, Any]]
     loc: Loc
 
 
@@ -100,6 +124,10 @@ class Rule:
     examples: tuple[Example, ...]
     loc: Loc
     locs: dict[str, Loc] = field(default_factory=dict)  # key → where its value was written
+    #: 疑点描述: one sentence with the facts, a template (:mod:`huimin.rules.templates`)
+    summary: str | None = None
+    #: 核查要点: what to check, with which record, which method and element, a template
+    verify: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +138,7 @@ class RuleFile:
     policy: str  # the roster dataset, e.g. dibao_rural
     project: str
     department: str
-    parameters: dict[str, Parameter]
+    parameters: dict[str, Parameter]  # local name → the tree's parameter, district values merged
     rules: tuple[Rule, ...]
 
 

@@ -52,12 +52,28 @@ POLICY: tuple[AnomalyType, ...] = (
         "A member owns a vehicle with status 正常 registered before 2023." + _HH,
     ),
     AnomalyType(
+        "dibao_member_owned_car_until_sold",
+        _P,
+        DIBAO,
+        "低保家庭成员名下车辆转让前仍领取低保",
+        "A member's car (not a motorcycle) was 转移 in August–November 2023 (状态变更日期); rows "
+        "for pay months up to the month of the sale, none after." + _HH,
+    ),
+    AnomalyType(
         "dibao_member_business",
         _P,
         DIBAO,
         "低保家庭成员为存续企业法定代表人或股东",
         "A member is 法定代表人/股东 of a business in status 存续/在业 established before 2023."
         + _HH,
+    ),
+    AnomalyType(
+        "dibao_member_business_until_closed",
+        _P,
+        DIBAO,
+        "低保家庭成员所在企业注销前仍领取低保",
+        "A member was 法定代表人/股东 of a business 注销 in April–August 2023 (状态变更日期); "
+        "rows for pay months up to the month it closed, none after." + _HH,
     ),
     AnomalyType(
         "dibao_member_public_payroll",
@@ -404,7 +420,9 @@ POLICY: tuple[AnomalyType, ...] = (
         _P,
         ("car_tradein",),
         "旧车登记不满一年",
-        "Old car register_date later than invoice_date − 365 days.",
+        "The applicant got the old car less than 365 days before invoice_date: its "
+        "register_date (first owner), or its acquired_date (bought second-hand, first "
+        "registered long before).",
     ),
     AnomalyType(
         "car_old_not_disposed",
@@ -520,6 +538,37 @@ BENIGN: tuple[AnomalyType, ...] = (
     AnomalyType("bv_thousands_separator", _BV, (), "千分位", "Amount written 1,250.00."),
     AnomalyType(
         "bv_date_form", _BV, (), "其他日期写法", "A date or month in another accepted form."
+    ),
+    # situations that look like a policy anomaly and are none: no clue is expected
+    AnomalyType(
+        "bv_dibao_car_sold_before_2023",
+        _BV,
+        DIBAO,
+        "低保家庭成员车辆已于2023年前转让",
+        "A member's car was 转移 before 2023 (状态变更日期): every row of the household.",
+    ),
+    AnomalyType(
+        "bv_dibao_business_closed_before_2023",
+        _BV,
+        DIBAO,
+        "低保家庭成员所在企业已于2023年前注销",
+        "A member's business was 注销 before 2023 (状态变更日期): every row of the household.",
+    ),
+    AnomalyType(
+        "bv_car_old_sold_on",
+        _BV,
+        ("car_tradein",),
+        "旧车转出后由他人持有",
+        "The old car was 转出: the applicant's row is 转移 on the disposal date and the buyer's "
+        "row (same VIN, 正常) starts that day.",
+    ),
+    AnomalyType(
+        "bv_car_old_second_hand",
+        _BV,
+        ("car_tradein",),
+        "旧车为二手车且已满一年",
+        "The applicant bought the old car second-hand more than 365 days before the invoice: "
+        "the previous owner's row (same VIN) is 转移 on the applicant's acquired_date.",
     ),
 )
 

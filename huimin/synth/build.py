@@ -10,7 +10,7 @@ import numpy.typing as npt
 import polars as pl
 
 import schemas
-from huimin.synth import plant_civil, plant_other
+from huimin.synth import plant_civil, plant_dated, plant_other
 from huimin.synth.faults import applicable, plant_benign, plant_dq
 from huimin.synth.geography import Geography
 from huimin.synth.people import make_people
@@ -72,6 +72,7 @@ def build_world(
     plant_other.plant_car(w, solo)
     plant_other.plant_farmland(w)
     plant_other.plant_cross(w, solo)
+    plant_dated.plant_dated(w)
     population = people.frame.drop("street_code").with_columns(_key=pl.col("pid"))
     w.frames["population"] = population.drop("pid")
     return w
@@ -102,6 +103,7 @@ def _eligible(w: World, name: str, frame: pl.DataFrame, policy_truth: pl.DataFra
     ok = ~frame["_key"].is_in(bad_keys.implode()) & ~frame[subj].cast(pl.String).is_in(
         flagged.implode()
     )
+    ok &= ~frame["_key"].is_in(pl.Series(w.keep_clean.get(name, []), dtype=pl.Int64).implode())
     if name in REGISTRY_NAMES:
         ok &= ~frame[subj].is_in(roster_ids.implode())
         if name == "vehicles":
@@ -136,8 +138,8 @@ def _counts(name: str, sample: bool) -> dict[str, int]:
 
 
 def render_chunk(w: World, forms: dict[str, Form]) -> Chunk:
+    # the planted situations: policy anomalies and the benign look-alikes
     policy_truth = pl.concat(w.truth) if w.truth else pl.DataFrame()
-    policy_truth = policy_truth.with_columns(category=pl.lit("policy"))
     texts: dict[str, pl.DataFrame] = {}
     extra: list[pl.DataFrame] = []
     for name in DATASET_NAMES:

@@ -40,7 +40,7 @@ def roster_count(w: World) -> I64:
     count = np.zeros(w.people.n, dtype=np.int64)
     for name in ROSTERS_WITH_PID:
         pids = w.frames[name]["_pid"].unique().to_numpy()
-        count[pids] += 1
+        count[pids[pids < w.people.n]] += 1  # fabricated recipients are no residents
     return count
 
 
@@ -75,9 +75,15 @@ def clean_households(w: World, dataset: str, solo: I64) -> pl.DataFrame:
 
 
 def dibao_household(
-    w: World, code: str, solo: I64, k: int, need_old: bool = False
+    w: World,
+    code: str,
+    solo: I64,
+    k: int,
+    need_old: bool = False,
+    rng: np.random.Generator | None = None,
 ) -> list[tuple[str, str, I64]]:
     """k households split over the two rolls: (dataset, household_id, member pids)."""
+    rng = w.rng if rng is None else rng
     out: list[tuple[str, str, I64]] = []
     age = w.people.age_on(day("2023-01-01"))
     for i, dataset in enumerate(("dibao_urban", "dibao_rural")):
@@ -88,7 +94,7 @@ def dibao_household(
                 pl.col("_pid").list.eval(pl.element().is_in(pl.Series(old).implode())).list.any()
             )
         take = (k + 1 - i) // 2
-        idx = np.sort(w.rng.choice(hh.height, min(take, hh.height), replace=False))
+        idx = np.sort(rng.choice(hh.height, min(take, hh.height), replace=False))
         for row in hh[idx].iter_rows(named=True):
             pids = np.array(row["_pid"], dtype=np.int64)
             w.used[pids] = True
@@ -96,11 +102,11 @@ def dibao_household(
     return out
 
 
-def _hh_rows(w: World, dataset: str, hid: str, after_month: int = 0) -> pl.DataFrame:
+def hh_rows(w: World, dataset: str, hid: str, after_month: int = 0) -> pl.DataFrame:
     return w.frames[dataset].filter((pl.col("household_id") == hid) & (pl.col("_m") > after_month))
 
 
-def _member_detail(w: World, pid: int, text: str) -> str:
+def member_detail(w: World, pid: int, text: str) -> str:
     return f"member {w.person(np.array([pid]), ['id_number'])[0, 0]} {text}"
 
 
@@ -114,9 +120,9 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         kill(w, pid, d)
         w.mark(
             ds,
-            _hh_rows(w, ds, hid, m),
+            hh_rows(w, ds, hid, m),
             "dibao_member_dead_paid",
-            _member_detail(w, pid, f"died {_ymd(d)}"),
+            member_detail(w, pid, f"died {_ymd(d)}"),
         )
     for ds, hid, pids in dibao_household(w, "car", solo, k):
         pid = int(rng.choice(pids))
@@ -129,9 +135,9 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         )
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_member_owns_car",
-            _member_detail(w, pid, f"owns a car registered {_ymd(int(reg[0]))}"),
+            member_detail(w, pid, f"owns a car registered {_ymd(int(reg[0]))}"),
         )
     for ds, hid, pids in dibao_household(w, "biz", solo, k):
         pid = int(rng.choice(pids))
@@ -148,25 +154,25 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         )
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_member_business",
-            _member_detail(w, pid, f"is {role[0]} of a live business"),
+            member_detail(w, pid, f"is {role[0]} of a live business"),
         )
     for ds, hid, pids in dibao_household(w, "payroll", solo, k):
         pid = int(rng.choice(pids))
         add_payroll(w, pid)
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_member_public_payroll",
-            _member_detail(w, pid, "is on the public payroll"),
+            member_detail(w, pid, "is on the public payroll"),
         )
     for ds, hid, pids in dibao_household(w, "prop", solo, k):
         pid = int(rng.choice(pids))
         usage = np.array(["住宅", "住宅"]) if rng.random() < 0.5 else np.array(["商业"])
         w.add("properties", property_rows(w, np.full(usage.shape[0], pid), usage))
         what = "owns 2 more homes" if usage.shape[0] == 2 else "owns commercial property"
-        w.mark(ds, _hh_rows(w, ds, hid), "dibao_member_property", _member_detail(w, pid, what))
+        w.mark(ds, hh_rows(w, ds, hid), "dibao_member_property", member_detail(w, pid, what))
     for ds, hid, pids in dibao_household(w, "pension", solo, k, need_old=True):
         age = w.people.age_on(day("2023-01-01"))[pids]
         pid = int(pids[np.argmax(age)])
@@ -176,9 +182,9 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         )
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_member_employee_pension",
-            _member_detail(w, pid, "draws an employee pension"),
+            member_detail(w, pid, "draws an employee pension"),
         )
     for ds, hid, pids in dibao_household(w, "prison", solo, k):
         pid = int(rng.choice(pids))
@@ -191,12 +197,12 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         )
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_member_in_prison",
-            _member_detail(w, pid, f"in prison since {_ymd(int(start[0]))}"),
+            member_detail(w, pid, f"in prison since {_ymd(int(start[0]))}"),
         )
     for ds, hid, _ in dibao_household(w, "amount", solo, k):
-        rows = _hh_rows(w, ds, hid)
+        rows = hh_rows(w, ds, hid)
         urban = ds == "dibao_urban"
         std = policy.dibao_standard(rows["_m"].to_numpy(), np.full(rows.height, urban))
         new = policy.DIBAO_URBAN_2023 if urban else policy.DIBAO_RURAL_2023
@@ -209,7 +215,7 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         )
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_amount_above_standard",
             pl.concat_str(
                 [pl.lit("amount "), pl.col("amount").cast(pl.String), pl.lit(" above standard")]
@@ -220,7 +226,7 @@ def plant_dibao(w: World, r: Roles, solo: I64) -> None:
         roll = "urban" if ds == "dibao_urban" else "rural"
         w.mark(
             ds,
-            _hh_rows(w, ds, hid),
+            hh_rows(w, ds, hid),
             "dibao_hukou_type_mismatch",
             f"{roll} roll, household registration differs",
         )

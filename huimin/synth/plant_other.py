@@ -351,7 +351,7 @@ def plant_car(w: World, solo: I64) -> None:
         reg = row["invoice_date"][0] - np.timedelta64(int(rng.integers(60, 300)), "D").astype(
             object
         )
-        _vehicle_update(w, row["old_vin"][0], register_date=reg)
+        _vehicle_update(w, row["old_vin"][0], register_date=reg, acquired_date=reg)
         w.mark(
             ds,
             row,
@@ -406,7 +406,8 @@ def _car_dates(w: World, row: pl.DataFrame, inv: int) -> None:
     )
     w.frames[ds] = w.frames[ds].update(upd, on="_key")
     _vehicle_update(w, row["old_vin"][0], status_date=dates(np.array([inv - 5]))[0])
-    _vehicle_update(w, row["new_vin"][0], register_date=dates(np.array([inv + 3]))[0])
+    new_reg = dates(np.array([inv + 3]))[0]
+    _vehicle_update(w, row["new_vin"][0], register_date=new_reg, acquired_date=new_reg)
 
 
 def _car_twice(w: World, k: int, spare: I64) -> None:

@@ -151,12 +151,16 @@ def vehicle_rows(
     status: npt.NDArray[np.str_],
     status_day: I64,
     vtype: npt.NDArray[np.str_] | None = None,
+    acquired: I64 | None = None,
+    rng: np.random.Generator | None = None,
 ) -> pl.DataFrame:
-    """Vehicle registry rows with fresh plates and VINs."""
+    """Vehicle registry rows with fresh plates and VINs (``acquired``: the day each owner got
+    the car, by default its first registration: a first owner)."""
     n = owners.shape[0]
     serial = w.serial("vin", n)
+    rng = w.rng if rng is None else rng
     if vtype is None:
-        vtype = w.rng.choice(
+        vtype = rng.choice(
             np.array(["小型轿车", "小型普通客车", "轻型货车", "二轮摩托车"]),
             n,
             p=[0.6, 0.25, 0.05, 0.1],
@@ -166,8 +170,8 @@ def vehicle_rows(
         {
             "owner_id_number": w.person(owners, ["id_number"]).to_series(),
             "s": serial,
-            "l1": w.rng.choice(letters, n),
-            "l2": w.rng.choice(np.array(["LSV", "LFV", "LGB", "LVS", "LHG", "LBV"]), n),
+            "l1": rng.choice(letters, n),
+            "l2": rng.choice(np.array(["LSV", "LFV", "LGB", "LVS", "LHG", "LBV"]), n),
         }
     )
     return frame.select(
@@ -186,6 +190,7 @@ def vehicle_rows(
         register_date=dates(register),
         status=pl.Series(status),
         status_date=dates(status_day),
+        acquired_date=dates(register if acquired is None else acquired),
     )
 
 
@@ -217,15 +222,23 @@ def credit_codes(w: World, k: int) -> pl.Series:
 
 
 def enterprise_rows(
-    w: World, pids: I64, roles: npt.NDArray[np.str_], status: npt.NDArray[np.str_], established: I64
+    w: World,
+    pids: I64,
+    roles: npt.NDArray[np.str_],
+    status: npt.NDArray[np.str_],
+    established: I64,
+    status_day: I64 | None = None,
+    rng: np.random.Generator | None = None,
 ) -> pl.DataFrame:
+    """Business registry rows (``status_day``: when the status last changed, -1 for none)."""
     n = pids.shape[0]
+    rng = w.rng if rng is None else rng
     names = (
         pl.DataFrame(
             {
-                "a": w.rng.choice(WORDS, n),
-                "b": w.rng.choice(WORDS, n),
-                "i": w.rng.choice(INDUSTRY, n),
+                "a": rng.choice(WORDS, n),
+                "b": rng.choice(WORDS, n),
+                "i": rng.choice(INDUSTRY, n),
             }
         )
         .select(pl.concat_str([pl.lit("武汉"), "a", "b", "i", pl.lit("有限公司")]))
@@ -235,9 +248,10 @@ def enterprise_rows(
         entity_name=names,
         credit_code=credit_codes(w, n),
         role=pl.Series(roles),
-        registered_capital=pl.Series(np.round(w.rng.uniform(1, 500, n), 2)),
+        registered_capital=pl.Series(np.round(rng.uniform(1, 500, n), 2)),
         entity_status=pl.Series(status),
         established_date=dates(established),
+        status_date=dates(np.full(n, -1) if status_day is None else status_day),
     )
 
 
@@ -251,8 +265,15 @@ def enterprises(w: World) -> None:
     )
     st = rng.choice(np.array(["存续", "在业", "注销", "吊销"]), n, p=[0.4, 0.35, 0.2, 0.05])
     est = uniform_days(rng, "2000-01-01", "2023-10-31", n)
-    frame = enterprise_rows(w, pids, roles, st, est)
+    frame = enterprise_rows(w, pids, roles, st, est, closing_days(w.aux, st, est))
     w.add("enterprises", frame.unique(["id_number", "credit_code"], maintain_order=True))
+
+
+def closing_days(rng: np.random.Generator, status: npt.NDArray[np.str_], established: I64) -> I64:
+    """注销/吊销 dates: 1–15 years after establishment, by 2023-12-31 (-1 for a live business)."""
+    closed = np.isin(status, ["注销", "吊销"])
+    when = np.minimum(established + rng.integers(200, 5500, status.shape[0]), day("2023-12-31"))
+    return np.where(closed, when, -1).astype(np.int64)
 
 
 def public_employees(w: World) -> I64:

@@ -17,7 +17,7 @@ from huimin.synth.people import People, day, to_date
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-TRUTH_COLUMNS = ("dataset", "_key", "subject", "period", "anomaly_type", "detail")
+TRUTH_COLUMNS = ("dataset", "_key", "subject", "period", "anomaly_type", "category", "detail")
 
 
 @dataclass
@@ -47,8 +47,14 @@ class World:
     used: B = field(default_factory=lambda: np.zeros(0, dtype=bool))
     payroll: B = field(default_factory=lambda: np.zeros(0, dtype=bool))
     counters: dict[str, int] = field(default_factory=dict)
+    # rows that must carry no data-quality fault or benign variant (by dataset, their keys)
+    keep_clean: dict[str, list[int]] = field(default_factory=dict)
+    # a second random stream, for what was added later: drawing from it leaves every value
+    # drawn from ``rng`` (and so the rest of the district) as it was
+    aux: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
+        self.aux = self.rng.spawn(1)[0]
         n = self.people.n
         self.no_assets = np.zeros(n, dtype=bool)
         self.no_payroll = np.zeros(n, dtype=bool)
@@ -103,8 +109,10 @@ class World:
         detail: pl.Expr | str,
         subject: str = "id_number",
         period: str = "pay_month",
+        category: str = "policy",
     ) -> None:
-        """Record policy truth for ``rows`` (a subset of the dataset with ``_key``)."""
+        """Record truth for ``rows`` (a subset of the dataset with ``_key``): a policy anomaly,
+        or with ``category="benign_variant"`` a situation that looks like one but is not."""
         if rows.height == 0:
             return
         det = pl.lit(detail) if isinstance(detail, str) else detail
@@ -116,6 +124,7 @@ class World:
                 pl.col(subject).cast(pl.String).alias("subject"),
                 per.cast(pl.String).alias("period"),
                 pl.lit(code).alias("anomaly_type"),
+                pl.lit(category).alias("category"),
                 det.cast(pl.String).alias("detail"),
             )
         )

@@ -1,6 +1,8 @@
 """The broken-rule corpus (tests/bad_rules): each case reports exactly the problems it lists.
 
-Every ``*.yaml`` of a case folder is loaded together with :func:`load_rules`; the expected
+Every ``*.yaml`` of a case folder is loaded together with :func:`load_rules` (with the case's
+own ``parameters/`` tree if it has one, else the project's, and its ``district/parameters.yaml``
+as a district's own values if it has one); the expected
 problems (place and words, and words they must never show) are in
 ``tests/bad_rules/cases.yaml``. A case with ``grow`` is copied and one file padded with YAML
 comments to that many bytes first (too large a file to commit).
@@ -25,8 +27,9 @@ CASES: dict[str, dict[str, Any]] = yaml.safe_load(
 
 
 def _problems(folder: Path) -> list[RuleProblem]:
+    district = folder / "district" / "parameters.yaml"
     with pytest.raises(RuleFileError) as caught:
-        load_rules(rule_files(folder))
+        load_rules(rule_files(folder), overrides=district if district.exists() else None)
     return caught.value.problems
 
 

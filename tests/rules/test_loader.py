@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from huimin.rules import jsonschema as rule_schema
+from huimin.rules.commands import load_catalogue
 from huimin.rules.kinds import FUNCTIONS, sql_references, sql_refusal
 from huimin.rules.loader import format_problems, load_rule_file, load_rules, rule_files
 from huimin.rules.model import (
@@ -24,6 +25,9 @@ from huimin.rules.model import (
     datasets_read,
     rule_needs,
 )
+from huimin.rules.params import value_at
+from huimin.rules.params_loader import district_file, load_tree, tree_files, unused_parameters
+from huimin.rules.templates import placeholders
 from huimin.rules.yamlsrc import parse, plain
 from schemas import DATASETS
 
@@ -44,25 +48,34 @@ def test_good_file_values() -> None:
         "农村低保",
         "区民政局",
     )
-    standard = loaded.parameters["standard"]
+    standard = loaded.parameters["standard"]  # the project's tree: dibao/rural_standard.yaml
+    assert (standard.name, standard.local, standard.local_name) == (
+        "dibao.rural_standard",
+        "standard",
+        "standard",
+    )
     assert standard.unit == "元/人/月" and standard.zone_by is None
     first, second = standard.values
-    assert (first.value, first.start, first.end, first.status) == (
+    assert (first.value, first.start, first.end, first.status, first.origin) == (
         780.0,
         dt.date(2022, 4, 1),
-        dt.date(2023, 6, 30),
+        None,
         "published",
+        "project",
     )
-    assert (second.end, second.zone, second.status, second.note) == (None, None, "assumed", "")
-    assert first.loc == Loc(GOOD.as_posix(), 11, 9)
+    assert (second.end, second.zone, second.status) == (None, None, "assumed")
+    assert "July is assumed" in second.note
+    assert first.reference == standard.reference and "最低生活保障标准" in first.reference
+    tree_file = (REPO / "rules" / "parameters" / "dibao" / "rural_standard.yaml").as_posix()
+    assert first.loc == Loc(tree_file, 6, 5)
 
 
 def test_good_file_rules_locations_and_defaults() -> None:
     dead, above = load_rule_file(GOOD).rules
     file = GOOD.as_posix()
-    assert dead.loc == Loc(file, 21, 5)
-    assert dead.locs["id"] == Loc(file, 21, 9)
-    assert dead.locs["condition"] == Loc(file, 29, 16)
+    assert dead.loc == Loc(file, 8, 5)
+    assert dead.locs["id"] == Loc(file, 8, 9)
+    assert dead.locs["condition"] == Loc(file, 16, 16)
     assert dead.spec["registry"] == "deaths" and dead.spec["scope"] == "household"
     assert dead.spec["condition"] == "deaths.death_date < period_start"
     assert dead.spec["at_least"] == 1 and dead.locs["at_least"] == dead.loc  # a default
@@ -73,7 +86,7 @@ def test_good_file_rules_locations_and_defaults() -> None:
         {"condition": "amount > param.standard"},
     )
     example = dead.examples[0]
-    assert example.as_of == dt.date(2023, 12, 31) and example.loc == Loc(file, 32, 9)
+    assert example.as_of == dt.date(2023, 12, 31) and example.loc == Loc(file, 19, 9)
     assert example.given["deaths"] == [
         {"id_number": "420112194001010014", "death_date": dt.date(2023, 3, 14)}
     ]
@@ -117,19 +130,21 @@ def test_default_condition_names_the_roster(tmp_path: Path) -> None:
     assert rule.locs["condition"] == rule.loc == Loc(path.as_posix(), 5, 5)
 
 
+CARE_TREE = """\
+title: 护理补贴标准
+unit: 元/人/月
+reference: 示例
+zone_by: disability_level
+values:
+  - {value: 100, start: 2021-01-01, zone: 1, status: example, source: 示例}
+  - {value: 80, start: 2021-01-01, zone: 2, status: example, source: 示例}
+"""
 CARE = """\
 policy: disability_care
 project: 残疾人两项补贴（重度残疾人护理补贴）
 department: 区民政局
 parameters:
-  care:
-    title: 护理补贴标准
-    unit: 元/人/月
-    reference: 示例
-    zone_by: disability_level
-    values:
-      - {value: 100, start: 2021-01-01, zone: 1, status: example, source: 示例}
-      - {value: 80, start: 2021-01-01, zone: 2, status: example, source: 示例}
+  care: disability.care
 rules:
   - id: disability_care.above_standard
     title: 护理补贴高于标准
@@ -149,19 +164,28 @@ rules:
 """
 
 
+def _tree(folder: Path, path: str, text: str) -> Path:
+    """A parameter file of the tree beside the rule files in ``folder``."""
+    file = folder / "parameters" / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    return _write(file.parent, file.name, text)
+
+
 def test_integer_zones(tmp_path: Path) -> None:
+    _tree(tmp_path, "disability/care.yaml", CARE_TREE)
     loaded = load_rule_file(_write(tmp_path, "disability_care.yaml", CARE))
     assert [v.zone for v in loaded.parameters["care"].values] == ["1", "2"]
 
 
 def test_example_in_a_zone_without_value(tmp_path: Path) -> None:
+    _tree(tmp_path, "disability/care.yaml", CARE_TREE)
     path = _write(
         tmp_path, "disability_care.yaml", CARE.replace("disability_level: 2", "disability_level: 3")
     )
     with pytest.raises(RuleFileError) as caught:
         load_rule_file(path)
     (problem,) = caught.value.problems
-    assert problem.loc == Loc(path.as_posix(), 22, 9)
+    assert problem.loc == Loc(path.as_posix(), 15, 9)
     assert "no value in force on 2023-05-01 (period 2023-05 and zone 3)" in problem.message
 
 
@@ -417,3 +441,193 @@ def test_pooled_dataset_looked_into_is_any_of(tmp_path: Path) -> None:
     assert needs.any_of == (frozenset({"dibao_rural", "dibao_urban"}),)
     assert needs.missing({"dibao_rural"}) == frozenset()
     assert needs.missing(set()) == {"dibao_rural", "dibao_urban"}
+
+
+# ---------------------------------------------------------------- the parameter tree
+
+
+def test_every_tree_file_is_a_parameter_named_by_its_path() -> None:
+    tree = load_tree(REPO / "rules" / "parameters")
+    assert not tree.problems
+    assert "dibao.rural_standard" in tree.parameters
+    assert "student_aid.compulsory_standard" in tree.parameters
+    used = {p.name for f in load_catalogue() for p in f.parameters.values()}
+    assert used == set(tree.parameters), "every parameter of the tree is used"
+    assert unused_parameters(tree, load_catalogue()) == []
+
+
+def test_a_parameter_nobody_uses_is_listed(tmp_path: Path) -> None:
+    _tree(tmp_path, "disability/care.yaml", CARE_TREE)
+    _tree(tmp_path, "disability/spare.yaml", CARE_TREE)
+    files = load_rules([_write(tmp_path, "disability_care.yaml", CARE)])
+    tree = load_tree(tmp_path / "parameters")
+    assert [p.name for p in unused_parameters(tree, files)] == ["disability.spare"]
+
+
+def test_an_inline_parameter_is_refused_where_written(tmp_path: Path) -> None:
+    _tree(tmp_path, "disability/care.yaml", CARE_TREE)
+    inline = CARE.replace("  care: disability.care\n", "  care:\n    title: 护理补贴标准\n")
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_file(_write(tmp_path, "disability_care.yaml", inline))
+    first = caught.value.problems[0]
+    assert first.loc.line == 6
+    assert "must name a parameter of the tree" in first.message
+
+
+def test_a_tree_file_name_must_be_a_plain_name(tmp_path: Path) -> None:
+    _tree(tmp_path, "Disability/care-2.yaml", CARE_TREE)
+    tree = load_tree(tmp_path / "parameters")
+    (problem,) = tree.problems
+    assert problem.loc.file.endswith("Disability/care-2.yaml")
+    assert "lower-case letters, digits and _" in problem.message
+    assert tree.parameters == {} and tree.broken == {"Disability.care-2"}
+
+
+def test_a_value_may_cite_its_own_document(tmp_path: Path) -> None:
+    own = CARE_TREE.replace("source: 示例}", "source: 示例, reference: 2021年通知}", 1)
+    _tree(tmp_path, "disability/care.yaml", own)
+    (loaded,) = load_rules([_write(tmp_path, "disability_care.yaml", CARE)])
+    first, second = loaded.parameters["care"].values
+    assert (first.reference, second.reference) == ("2021年通知", "示例")
+
+
+# ---------------------------------------------------------------- a district's own values
+
+DISTRICT = """\
+# 东西湖区's own values
+parameters:
+  dibao.rural_standard:
+    values:
+      - {value: 850, start: 2024-01-01, status: published, source: 东西湖区民政局通知}
+  tekun.standard:
+    values:
+      - value: 1650
+        zone: 农村
+        start: 2023-07-01
+        end: 2023-12-31
+        status: assumed
+        source: 东西湖区确认
+        note: the district pays more in 2023
+"""
+
+
+def test_district_values_win_where_in_force(tmp_path: Path) -> None:
+    district = _write(tmp_path, "parameters.yaml", DISTRICT)
+    files = {f.policy: f for f in load_catalogue(overrides=district)}
+    rural = files["dibao_rural"].parameters["standard"]
+    assert rural.name == "dibao.rural_standard"
+    (own,) = [v for v in rural.values if v.origin == "district"]
+    assert own.loc == Loc(district.as_posix(), 5, 9) and own.reference == rural.reference
+    assert value_at(rural, dt.date(2023, 12, 1)) == 820
+    assert value_at(rural, dt.date(2024, 1, 1)) == 850
+    tekun = files["tekun"].parameters["standard"]
+    assert value_at(tekun, dt.date(2023, 8, 1), "农村") == 1650
+    assert value_at(tekun, dt.date(2024, 1, 1), "农村") == 1600  # the project's again
+    assert value_at(tekun, dt.date(2023, 8, 1), "城市") == 1880
+    plain_files = {f.policy: f for f in load_catalogue()}
+    assert all(v.origin == "project" for v in plain_files["tekun"].parameters["standard"].values)
+
+
+def test_district_problems_are_located(tmp_path: Path) -> None:
+    text = (
+        "parameters:\n"
+        "  dibao.rural_standard:\n"
+        "    values:\n"
+        "      - {value: 850, start: 2024-01-01, status: published}\n"
+        "      - {value: 860, start: 2024-01-01, status: confirmed, source: x}\n"
+        "  tekun.standard:\n"
+        "    values:\n"
+        "      - {value: 1700, start: 2024-01-01, status: published, source: x}\n"
+        "  car_tradein.window_end:\n"
+        "    valus: []\n"
+    )
+    district = _write(tmp_path, "parameters.yaml", text)
+    with pytest.raises(RuleFileError) as caught:
+        load_catalogue(overrides=district)
+    printed = format_problems(caught.value.problems).replace(f"{district.as_posix()}:", "")
+    assert printed.splitlines() == [
+        "4:9: a value of parameter 'dibao.rural_standard' lacks required key 'source'",
+        "5:49: status 'confirmed' is not one of published, example, assumed",
+        "8:9: parameter 'tekun.standard' has zone_by, so each value needs a zone",
+        "10:5: parameter 'car_tradein.window_end' of the district lacks required key 'values'",
+        "10:5: unknown key 'valus' in parameter 'car_tradein.window_end' of the district; "
+        "allowed: values (did you mean values?)",
+    ]
+
+
+def test_district_file_refuses_yaml_tricks(tmp_path: Path) -> None:
+    district = _write(tmp_path, "parameters.yaml", "parameters: &a {}\n")
+    with pytest.raises(RuleFileError) as caught:
+        load_catalogue(overrides=district)
+    assert "YAML anchor '&a' is not allowed" in str(caught.value)
+    assert district_file(tmp_path) == district
+    assert district_file(tmp_path / "nowhere") is None
+
+
+# ---------------------------------------------------------------- templates
+
+
+def test_templates_load_and_are_checked(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8")
+    text = text.replace(
+        "    kind: registry_match\n",
+        "    summary: '{name}（{member.relation}）于{deaths.death_date}死亡，仍领取{months}个月'\n"
+        "    verify: 查原始资料：核对{street}民政办的死亡注销记录（资格条件）\n"
+        "    kind: registry_match\n",
+        1,
+    )
+    text = text.replace(
+        "    kind: eligibility\n",
+        "    summary: '{name}月领{amount}元，高于标准{param.standard}元；{member.name}'\n"
+        "    kind: eligibility\n",
+        1,
+    )
+    text = text.replace(
+        "period: 2023-05, amount: 850}", "period: 2023-05, amount: 850, summary: 张三月领850元}"
+    )
+    path = _write(tmp_path, "dibao_rural.yaml", text)
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_file(path)
+    (problem,) = caught.value.problems  # member.* exists only for household rules
+    assert "placeholder '{member.name}' exists only for household rules" in problem.message
+    (loaded,) = load_rules(
+        [_write(tmp_path, "dibao_rural.yaml", text.replace("；{member.name}", ""))]
+    )
+    dead, above = loaded.rules
+    assert dead.summary is not None and placeholders(dead.summary) == [
+        "name",
+        "member.relation",
+        "deaths.death_date",
+        "months",
+    ]
+    assert dead.verify == "查原始资料：核对{street}民政办的死亡注销记录（资格条件）"
+    assert above.verify is None and above.summary is not None
+    assert above.examples[0].expect[0]["summary"] == "张三月领850元"
+
+
+def test_committed_parameter_schemas_are_generated() -> None:
+    for path, make in rule_schema.SCHEMAS.items():
+        committed = path.read_text(encoding="utf-8")
+        assert committed == rule_schema.render(make()), "run: python -m huimin.rules.jsonschema"
+
+
+@pytest.mark.parametrize("path", tree_files(REPO / "rules" / "parameters"), ids=lambda p: p.stem)
+def test_parameter_schema_accepts_the_tree(path: Path) -> None:
+    schema = rule_schema.parameter_file_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    root, problems = parse(path.read_text(encoding="utf-8"), path.name)
+    assert root is not None and not problems
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(plain(root)))
+    assert not errors, [f"{e.json_path}: {e.message}" for e in errors]
+
+
+def test_district_schema_accepts_a_district_file() -> None:
+    schema = rule_schema.district_file_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    root, _ = parse(DISTRICT, "parameters.yaml")
+    assert root is not None
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not list(validator.iter_errors(plain(root)))
+    data = plain(root)
+    data["parameters"]["Dibao rural"] = data["parameters"].pop("tekun.standard")
+    assert list(validator.iter_errors(data))

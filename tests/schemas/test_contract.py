@@ -16,22 +16,63 @@ VENDORED = ROOT / "data" / "reference" / "data-contract.yaml"
 SHARED = ROOT.parent / "shared" / "data-contract.yaml"
 
 
+# The project's own optional fields, beyond the shared contract (marked `extension: huimin`).
+EXTENSIONS = {
+    ("vehicles", "acquired_date"),
+    ("enterprises", "status_date"),
+}
+
+
+def _datasets(contract: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        **contract["registries"],
+        **contract["rosters"],
+        "province_clues": contract["province_clues"],
+    }
+
+
 def _contract() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(VENDORED.read_text(encoding="utf-8"))
     return loaded
 
 
 def _contract_datasets() -> dict[str, dict[str, Any]]:
-    contract = _contract()
-    out = {**contract["registries"], **contract["rosters"]}
-    out["province_clues"] = contract["province_clues"]
-    return out
+    return _datasets(_contract())
 
 
-def test_vendored_contract_matches_shared_copy() -> None:
+def _without_extensions(spec: dict[str, Any]) -> dict[str, Any]:
+    fields = {n: f for n, f in spec["fields"].items() if f.get("extension") != "huimin"}
+    return {**spec, "fields": fields}
+
+
+def test_extensions_are_optional_and_listed() -> None:
+    found = {
+        (dataset, name)
+        for dataset, spec in _contract_datasets().items()
+        for name, field in spec["fields"].items()
+        if "extension" in field
+    }
+    assert found == EXTENSIONS
+    for dataset, name in found:
+        field = _contract_datasets()[dataset]["fields"][name]
+        assert field["extension"] == "huimin", (dataset, name)
+        assert field.get("optional") is True, (dataset, name)
+
+
+def test_vendored_contract_is_the_shared_one_plus_its_extensions() -> None:
     if not SHARED.exists():
         pytest.skip("no shared/ folder beside this checkout")
-    assert VENDORED.read_bytes() == SHARED.read_bytes()
+    shared: dict[str, Any] = yaml.safe_load(SHARED.read_text(encoding="utf-8"))
+    ours = _contract()
+    assert set(ours) == set(shared)
+    assert list(ours["registries"]) == list(shared["registries"])
+    assert list(ours["rosters"]) == list(shared["rosters"])
+    theirs = _datasets(shared)
+    for dataset, spec in _datasets(ours).items():
+        assert _without_extensions(spec) == theirs[dataset], dataset
+        assert list(_without_extensions(spec)["fields"]) == list(theirs[dataset]["fields"]), dataset
+    for dataset, name in EXTENSIONS:
+        assert name not in theirs[dataset]["fields"], f"{dataset}.{name} is shared now"
 
 
 def test_every_dataset_has_a_model_and_no_more() -> None:
