@@ -11,9 +11,10 @@ from huimin.context import RunContext
 from huimin.rules.clue_ids import district_key
 from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
 from huimin.rules.executors import EXECUTORS, PreparedData, RuleContext
+from huimin.rules.findings import SUBJECT_KINDS_ZH, shown, subject_kind
 from huimin.rules.loader import load_rules, rule_files
 from huimin.rules.model import Rule, RuleFile
-from huimin.rules.output import write_clues
+from huimin.rules.output import SEVERITY_ZH, write_clues
 from huimin.rules.params import effective_ranges
 from huimin.rules.templates import placeholders
 from huimin.rules.yamlsrc import params_used
@@ -45,19 +46,23 @@ def explain(files: list[RuleFile], rule_id: str, *, as_of: dt.date | None = None
     """What a rule does, its parameters with their dated values, and its polars plan (as of
     ``as_of``, by default today)."""
     rule_file, rule = find_rule(files, rule_id)
+    kind_zh = SUBJECT_KINDS_ZH[subject_kind(rule, rule_file)]
     lines = [
         f"{rule.id}: {rule.title}",
-        f"  project {rule_file.project} · {rule_file.department} · severity {rule.severity}",
-        f"  kind {rule.kind}: " + ", ".join(f"{k}={v}" for k, v in rule.spec.items() if v),
-        f"  defined at {rule.loc}",
-        f"  reference: {rule.reference}",
+        f"  项目 {rule_file.project} · {rule_file.department} · 风险等级 "
+        f"{SEVERITY_ZH.get(rule.severity, rule.severity)} · 一条线索 = 一个{kind_zh}、一个年度",
+        f"  政策依据: {rule.reference}",
         "",
-        *[f"  {line}" for line in rule.description.strip().splitlines()],
+        "  What it finds:",
+        *[f"    {line}" for line in rule.description.strip().splitlines()],
+        "",
+        f"  How: {_in_words(rule)}",
     ]
     if rule.summary:
-        lines += ["", f"  疑点描述: {rule.summary}"]
+        lines += ["", f"  疑点描述 (template): {rule.summary}"]
     if rule.verify:
-        lines += [f"  核查要点: {rule.verify}"]
+        lines += [f"  核查要点 (template): {rule.verify}"]
+    lines += _example_account(rule, rule_file)
     texts = [*_sql_texts(rule), *rule.evidence, rule.summary or "", rule.verify or ""]
     used = params_used(texts) + [
         name.removeprefix("param.")
@@ -89,8 +94,59 @@ def explain(files: list[RuleFile], rule_id: str, *, as_of: dt.date | None = None
     data = PreparedData({}, as_of or dt.date.today())
     ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
     plan = EXECUTORS[rule.kind](rule, ctx).explain()
-    lines += ["", "  polars plan:", *[f"    {line}" for line in plan.splitlines()]]
+    lines += [
+        "",
+        "  For engineers:",
+        f"    kind {rule.kind}: " + ", ".join(f"{k}={v}" for k, v in rule.spec.items() if v),
+        f"    defined at {rule.loc}",
+        "    polars plan:",
+        *[f"      {line}" for line in plan.splitlines()],
+    ]
     return "\n".join(lines) + "\n"
+
+
+def _in_words(rule: Rule) -> str:
+    """The rule's comparison in one plain sentence."""
+    spec = rule.spec
+    who = "any member of the household" if spec.get("scope") == "household" else "the recipient"
+    when = f" where {' '.join(str(spec['condition']).split())}" if spec.get("condition") else ""
+    if rule.kind in ("registry_match", "exclusive_rosters"):
+        other = spec.get("registry") or spec.get("roster")
+        return f"a payment is flagged when {who} is found in {other}{when}."
+    if rule.kind == "required_presence":
+        other = spec.get("dataset")
+        return f"a payment is flagged when {who} is NOT found in {other}{when}."
+    if rule.kind == "eligibility":
+        return f"a payment is flagged{when}."
+    if rule.kind == "duplicate":
+        key = ", ".join(spec.get("key") or ["subject", "period"])
+        return f"every payment after the first with the same {key} is flagged{when}."
+    return (
+        f"payments are grouped by {spec.get('group_by')}; a group with at least "
+        f"{spec.get('at_least')} different {spec.get('distinct')} is flagged{when}."
+    )
+
+
+def _example_account(rule: Rule, rule_file: RuleFile) -> list[str]:
+    """What a street worker reads on a clue of this rule, rendered from its first example
+    that raises one."""
+    from huimin.rules.examples import run_example_findings
+
+    for example in rule.examples:
+        if not example.expect:
+            continue
+        findings = run_example_findings(rule, rule_file, example)
+        if findings.height == 0:
+            continue
+        first = findings.row(0, named=True)
+        return [
+            "",
+            f"  An example clue (example '{example.name}'):",
+            f"    疑点描述: {first['summary']}",
+            f"    核查要点: {first['verify'] or '（未写）'}",
+            f"    涉及期间 {first['periods_text']}，涉及金额 {shown(first['amount'])} 元",
+        ]
+    return []
 
 
 def apply_rules(

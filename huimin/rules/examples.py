@@ -93,7 +93,8 @@ def invalid_ids(example: Example) -> list[str]:
 EXAMPLE_KEY = b"rule examples: ids are not compared"
 
 
-def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOutcome:
+def run_example_findings(rule: Rule, rule_file: RuleFile, example: Example) -> pl.DataFrame:
+    """The findings ``rule`` makes of the rows ``example`` gives (its whole world)."""
     staged = {name: given_frame(name, rows) for name, rows in example.given.items()}
     alone = RuleFile(
         rule_file.path,
@@ -103,7 +104,7 @@ def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOut
         rule_file.parameters,
         (rule,),
     )
-    # the example defines the whole world: a dataset it does not give is empty there
+    # a dataset the example does not give is empty there; example values are judged
     result: RuleRun = run_rules(
         [alone],
         staged,
@@ -112,8 +113,13 @@ def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOut
         key=EXAMPLE_KEY,
         include_examples=True,
     )
+    return result.findings
+
+
+def run_example(rule: Rule, rule_file: RuleFile, example: Example) -> ExampleOutcome:
+    findings = run_example_findings(rule, rule_file, example)
     hits = (
-        result.findings.select("summary", "hits")
+        findings.select("summary", "hits")
         .explode("hits")
         .unnest("hits")
         .group_by("subject", "period")

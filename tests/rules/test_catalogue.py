@@ -72,3 +72,13 @@ def test_shuffled_inputs_give_the_same_clues(tmp_path: Path) -> None:
     assert clues[0].height > 100
     # clues name no row or file: every column, and the order of clues, must be the same
     assert clues[0].equals(clues[1])
+
+
+def test_explain_speaks_plain_words_before_any_query_plan() -> None:
+    from huimin.rules.commands import explain
+
+    text = explain(CATALOGUE, "tekun.paid_after_death", as_of=dt.date(2024, 1, 1))
+    words, _, plan = text.partition("For engineers:")
+    assert "What it finds:" in words and "How: a payment is flagged" in words
+    assert "An example clue" in words and "疑点描述:" in words
+    assert "polars plan" not in words and "polars plan" in plan
