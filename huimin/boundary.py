@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-import click
 import typer
 from rich.console import Console
 
@@ -90,7 +89,7 @@ def guarded(console: Console) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return command(*args, **kwargs)
-            except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            except (typer.Exit, typer.Abort, typer.BadParameter):
                 raise
             except KeyboardInterrupt:
                 console.print("interrupted: the previous result is left as it was")

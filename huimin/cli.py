@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, cast
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
+from typer.core import TyperOption
 
 from huimin.boundary import guarded
 from huimin.context import MAX_TEXT_CHARS, XLSX_MAX_RATIO, XLSX_MAX_UNCOMPRESSED, Limits, RunContext
@@ -31,6 +32,35 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _flags_without_type(self: TyperOption, ctx: Any) -> str | None:
+    """On/off options show no "<bool>" in the help (there is no value to type)."""
+    return None if self.is_flag else _DISPLAY_TYPE(self, ctx)
+
+
+_DISPLAY_TYPE = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flags_without_type  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from huimin import __version__
+
+        typer.echo(f"huimin {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Audit benefit payments (惠民惠农政策落实大数据监督检查) with data."""
+
+
 contract_app = typer.Typer(help="The data contract: datasets, fields and their checks.")
 app.add_typer(contract_app, name="contract")
 flow_app = typer.Typer(help="Run the district job as a Prefect flow, once or on a schedule.")
@@ -72,7 +102,8 @@ InputDir = Annotated[
     typer.Option(
         "--input",
         "-i",
-        help="Folder with one file per dataset: <dataset>.csv|.xlsx|.parquet (and sources.yaml).",
+        help="Folder with one file per dataset: <dataset>.csv|.xlsx|.xls|.parquet (and "
+        "sources.yaml, parameters.yaml).",
         exists=True,
         file_okay=False,
         resolve_path=True,
@@ -89,6 +120,7 @@ AsOf = Annotated[
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
         help="Date the data is judged at (birth dates after it are impossible). Default: today.",
     ),
 ]
@@ -98,6 +130,7 @@ Absent = Annotated[
     list[str] | None,
     typer.Option(
         "--absent",
+        metavar="DATASET",
         help="A dataset this district never sends (repeat, or comma-separated): its rules are "
         "skipped and listed, not reported as failures. Also `absent:` in sources.yaml.",
     ),
@@ -144,7 +177,11 @@ IncludeExamples = Annotated[
 ]
 CheckPeriod = Annotated[
     str,
-    typer.Option("--check-period", help="The period one clue covers: year (default) or month."),
+    typer.Option(
+        "--check-period",
+        metavar="year|month",
+        help="The period one clue covers: year (default) or month.",
+    ),
 ]
 Reports = Annotated[
     bool,
