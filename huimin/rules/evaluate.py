@@ -42,21 +42,32 @@ def score(
         pairs, schema={"rule_id": pl.String, "anomaly_type": pl.String}, orient="row"
     )
     hits = findings.select("rule_id", "hits").explode("hits").unnest("hits")
-    clue_keys = (
-        hits.select(
-            "rule_id",
-            pl.col("rule_id").replace_strict(policy_of, default=None).alias("dataset"),
-            "subject",
-            "period",
-        )
-        .join(mapping, on="rule_id")
-        .select("anomaly_type", *KEY)
-        .unique()
-    )
+    flagged = hits.select(
+        "rule_id",
+        pl.col("rule_id").replace_strict(policy_of, default=None).alias("dataset"),
+        "subject",
+        "period",
+    ).unique()
+    clue_keys = flagged.join(mapping, on="rule_id").select("anomaly_type", *KEY).unique()
     planted = (
         truth.filter(pl.col("category") == "policy")
         .select("anomaly_type", *KEY)
         .with_columns(pl.col("period").cast(pl.String))
+        .unique()
+    )
+    # a flagged payment is true when it is planted as any type its rule is mapped to (a rule
+    # may look for several types: a car owned all year, a car sold in the year)
+    true_keys = (
+        flagged.join(mapping, on="rule_id")
+        .join(planted.rename({"anomaly_type": "planted_type"}), on=KEY, how="inner")
+        .filter(
+            pl.struct("rule_id", "planted_type").is_in(
+                mapping.select(pl.struct("rule_id", pl.col("anomaly_type").alias("planted_type")))
+                .to_series()
+                .implode()
+            )
+        )
+        .select("anomaly_type", *KEY)
         .unique()
     )
     types = sorted(
@@ -67,7 +78,7 @@ def score(
         want = planted.filter(pl.col("anomaly_type") == anomaly).select(KEY)
         got = clue_keys.filter(pl.col("anomaly_type") == anomaly).select(KEY)
         found = want.join(got, on=KEY, how="semi").height
-        true_clues = got.join(want, on=KEY, how="semi").height
+        true_clues = true_keys.filter(pl.col("anomaly_type") == anomaly).height
         rows.append(
             {
                 "anomaly_type": anomaly,

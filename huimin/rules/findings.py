@@ -197,6 +197,11 @@ def findings_for_rule(
             pl.col("__params__").min().alias("parameters"),
             pl.col("__member_name__").drop_nulls().unique().sort().alias("__member_names__"),
             pl.col("__member_relation__").drop_nulls().unique().sort().alias("__relations__"),
+            pl.struct("__member_id__", "__member_name__", "__member_relation__")
+            .filter(pl.col("__member_id__").is_not_null())
+            .unique()
+            .sort()
+            .alias("__members__"),
         )
     )
     return _with_texts(grouped, rule, rule_file, kind, source_file)
@@ -223,7 +228,7 @@ def periods_text(periods: list[str]) -> str:
 
 def shown(value: Any) -> str:
     """A value as a street worker reads it: dates ISO, money with thousands separators."""
-    if value is None or value == "":
+    if value is None:
         return "（无）"
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -250,6 +255,15 @@ def _values(row: Mapping[str, Any], rule_file: RuleFile, kind: str) -> dict[str,
             "total": shown(row["amount"]),
             "member.name": shown(list(row["__member_names__"]) or None),
             "member.relation": shown(list(row["__relations__"]) or None),
+            "members": shown(
+                [
+                    f"{m['__member_name__']}（{m['__member_relation__']}）"
+                    if m["__member_relation__"]
+                    else str(m["__member_name__"])
+                    for m in row["__members__"]
+                ]
+                or None
+            ),
         }
     )
     return values

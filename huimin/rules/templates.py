@@ -26,7 +26,7 @@ BASE_FIELDS = (
     "months",
     "total",
 )
-MEMBER_FIELDS = ("member.name", "member.relation")
+MEMBER_FIELDS = ("member.name", "member.relation", "members")
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
@@ -98,10 +98,11 @@ def template_issues(
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
-    """The template with each placeholder replaced by its value (``（无）`` if it has none)."""
+    """The template with each placeholder replaced by its value (``（无）`` if it has none; an
+    empty text stays empty, so an optional note can be written as a CASE with ``''``)."""
 
     def fill(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
-        return MISSING if value is None or value == "" else value
+        return MISSING if value is None else value
 
     return _FIELD.sub(fill, template)
