@@ -60,7 +60,12 @@ def main() -> int:
         shutil.rmtree(input_dir, ignore_errors=True)
         synth = [*HUIMIN, "synth", "--scale", args.scale, "--seed", str(args.seed)]
         results.append(measure("synth", [*synth, "--output", str(input_dir)]))
-    shutil.rmtree(output_dir, ignore_errors=True)
+    # the output is a link to its latest run folder, beside OUT.runs/
+    for path in (output_dir, output_dir.with_name(output_dir.name + ".runs")):
+        if path.is_symlink():
+            path.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
     ingest = [*HUIMIN, "ingest", "--input", str(input_dir), "--output", str(output_dir)]
     if not args.reports:
         ingest.append("--no-reports")

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from huimin.context import RunContext
 from huimin.rules.clue_ids import district_key
 from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
-from huimin.rules.executors import EXECUTORS, PreparedData, RuleContext
+from huimin.rules.executors import PreparedData, RuleContext
 from huimin.rules.findings import SUBJECT_KINDS_ZH, shown, subject_kind
+from huimin.rules.kinds import KINDS
 from huimin.rules.loader import load_rules, rule_files
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.output import SEVERITY_ZH, write_clues
@@ -93,7 +94,7 @@ def explain(files: list[RuleFile], rule_id: str, *, as_of: dt.date | None = None
             )
     data = PreparedData({}, as_of or dt.date.today())
     ctx = RuleContext(data, rule_file, roster_frame(rule_file, data))
-    plan = EXECUTORS[rule.kind](rule, ctx).explain()
+    plan = KINDS[rule.kind].execute(rule, ctx).explain()
     lines += [
         "",
         "  For engineers:",

@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from huimin.rules.clues import CLUE_SCHEMA, assign_clue_ids, build_clues
-from huimin.rules.executors import EXECUTORS, PreparedData, RuleContext
+from huimin.rules.executors import PreparedData, RuleContext
 from huimin.rules.findings import FINDING_SCHEMA, findings_for_rule, periods_text, used_parameters
+from huimin.rules.kinds import KINDS
 from huimin.rules.model import Parameter, Rule, RuleFile, rule_needs
 from huimin.rules.params import effective_ranges, param_source, param_status, param_struct
 from schemas import DATASETS
@@ -150,7 +151,7 @@ def unmet_need(
 
 def flag_rows(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """The roster rows (payments) ``rule`` flags, with their evidence."""
-    return EXECUTORS[rule.kind](rule, ctx).collect()
+    return KINDS[rule.kind].execute(rule, ctx).collect()
 
 
 def run_rules(

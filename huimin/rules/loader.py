@@ -2,7 +2,7 @@
 
 Each problem is a :class:`~huimin.rules.model.RuleProblem` located ``file:line:column`` where
 the offending value (or the mapping lacking a key) was written. SQL must first be one
-expression over the row (:func:`huimin.rules.kinds.sql_refusal`: no subquery, no table
+expression over the row (:func:`huimin.rules.sql.sql_refusal`: no subquery, no table
 function), then it is parsed with ``pl.sql_expr`` and resolved against
 :func:`huimin.rules.context.condition_schema`, so an unknown column is reported with the
 closest existing one. ``docs/writing-rules.md`` describes the format for the policy officers
@@ -26,7 +26,7 @@ from typing import Any, cast
 import polars as pl
 
 from huimin.rules import context
-from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec, sql_refusal
+from huimin.rules.kinds import ALL_KIND_KEYS, COMMON_KEYS, KINDS, SEVERITIES, KeySpec, RuleCheck
 from huimin.rules.model import (
     Example,
     Loc,
@@ -44,6 +44,7 @@ from huimin.rules.params_loader import (
     load_tree,
     tree_folder,
 )
+from huimin.rules.sql import sql_refusal
 from huimin.rules.templates import template_issues
 from huimin.rules.yamlsrc import (
     Reader,
@@ -74,7 +75,6 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 #: a rule file is a few dozen kB; anything this large is refused before it is read
 MAX_RULE_FILE_BYTES = 2 << 20
-ALL_KIND_KEYS = tuple(dict.fromkeys(key for spec in KINDS.values() for key in spec.keys))
 #: the project's parameter tree, used by rule files in a folder without its own
 PROJECT_TREE = Path(__file__).resolve().parents[2] / "rules" / "parameters"
 
@@ -316,7 +316,8 @@ class _FileLoader:
         spec, locs = self._spec(block, kind)
         evidence = r.text_list(e["evidence"], "evidence") if "evidence" in e else []
         self._check_rule_sql(kind, spec, locs, evidence or [], e.get("evidence"))
-        used = params_used([*_sql_texts(kind, spec), *(evidence or [])])
+        kind_texts = KINDS[kind].sql_texts(spec) if kind else []
+        used = params_used([*kind_texts, *(evidence or [])])
         household = spec.get("scope") == "household"
         templates = {
             key: self._template(e[key], key, evidence or [], household)
@@ -376,9 +377,11 @@ class _FileLoader:
             if node is None and key_spec.default is not None:
                 spec[key] = key_spec.default
                 locs[key] = block.loc
-        for key, value in spec.items():
+        for key, value in spec.items():  # a default naming another key: its value
             if isinstance(value, str) and key not in block.entries:
-                spec[key] = value.replace("{roster}", str(spec.get("roster")))
+                for name in KINDS[kind].keys:
+                    value = value.replace(f"{{{name}}}", str(spec.get(name)))
+                spec[key] = value
         return spec, locs
 
     def _key_value(self, node: YNode, key: str, key_spec: KeySpec) -> Any:
@@ -431,42 +434,23 @@ class _FileLoader:
         other = kind_spec.other_dataset(spec)
         if kind_spec.other_key and other is None:
             return  # the other dataset is unknown: reported already
-        self._check_columns(kind, spec, locs)
+        typed = [p.typed_name for p in self.parameters.values()] + self.unresolved
+        if kind_spec.check is not None:
+            checking = RuleCheck(kind_spec, spec, locs, self.policy, typed, self.reader, self.sql)
+            kind_spec.check(checking)
         household = spec.get("scope") == "household"
         via = spec.get("via")
         if via is not None and via not in DATASET_NAMES:
             return
-        typed = [p.typed_name for p in self.parameters.values()] + self.unresolved
         args = (self.policy, typed, other, household, via)
-        across = [name for name in spec.get("across") or [] if name != self.policy]
         for key, key_spec in kind_spec.keys.items():
             texts = [spec[key]] if key_spec.type == "sql" else spec[key] or []
             if key_spec.type in ("sql", "sql_list") and spec.get(key) is not None:
                 for text in texts:
                     self.sql.check(text, locs[key], *args, what=key, boolean=key == "condition")
-                    self.sql.check_across(text, locs[key], across, typed, key)
         items = evidence_node.items if isinstance(evidence_node, YSeq) else ()
         for text, item in zip(evidence, items, strict=False):
             self.sql.check(text, item.loc, *args, what="evidence")
-
-    def _check_columns(self, kind: str, spec: dict[str, Any], locs: dict[str, Loc]) -> None:
-        """``column`` keys name a column of their dataset (``via_key`` of ``via``, else the
-        other dataset); ``via`` needs its ``via_key``."""
-        kind_spec = KINDS[kind]
-        if spec.get("via") and not spec.get("via_key") and "via_key" in kind_spec.keys:
-            self.reader.add(locs["via"], "via needs a via_key: the column of via to look up")
-        for key, key_spec in kind_spec.keys.items():
-            name = spec.get(key)
-            if key_spec.type != "column" or name is None:
-                continue
-            base = key.removesuffix("_key")
-            owner = spec.get(base) if base in kind_spec.keys else kind_spec.other_dataset(spec)
-            if not isinstance(owner, str) or owner not in DATASET_NAMES:
-                continue
-            columns = list(context.dataset_schema(str(owner)))
-            if name not in columns:
-                message = f"{key}: unknown column '{name}' of dataset '{owner}'"
-                self.reader.add(locs[key], message, suggest(str(name), columns))
 
     # ---------------------------------------------------------------- examples
 
@@ -600,16 +584,3 @@ def _row_periods(
         (str(rec["period"]), rec["period_start"], {p.local_name: rec[p.local_name] for p in zoned})
         for rec in out.iter_rows(named=True)
     ]
-
-
-def _sql_texts(kind: str | None, spec: dict[str, Any]) -> list[str]:
-    if kind is None:
-        return []
-    texts: list[str] = []
-    for key, key_spec in KINDS[kind].keys.items():
-        value = spec.get(key)
-        if key_spec.type == "sql" and isinstance(value, str):
-            texts.append(value)
-        elif key_spec.type == "sql_list" and isinstance(value, list):
-            texts.extend(value)
-    return texts

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from huimin.rules.kinds import KINDS, SqlRefusedError, sql_references
+from huimin.rules.sql import SqlRefusedError, sql_references
 
 Severity = Literal["high", "medium", "low"]
 DATE_SUFFIX = ":date"
@@ -196,13 +196,10 @@ class RuleFileError(Exception):
 
 def _rule_texts(rule: Rule, rule_file: RuleFile) -> list[str]:
     """Every SQL text the rule evaluates, with the zone_by of each parameter it uses."""
-    texts: list[str] = list(rule.evidence)
-    for key, key_spec in KINDS[rule.kind].keys.items():
-        value = rule.spec.get(key)
-        if key_spec.type == "sql" and isinstance(value, str):
-            texts.append(value)
-        elif key_spec.type == "sql_list" and isinstance(value, list):
-            texts.extend(str(v) for v in value)
+    # the kinds' executors read this module: imported here, not at the top
+    from huimin.rules.kinds import KINDS
+
+    texts = [*rule.evidence, *KINDS[rule.kind].sql_texts(rule.spec)]
     references = [ref for text in texts for ref in _references(text)]
     used = {ref[1] for ref in references if len(ref) > 1 and ref[0] == "param"}
     for name in sorted(used):
@@ -227,10 +224,12 @@ def rule_needs(rule: Rule, rule_file: RuleFile) -> RuleNeeds:
     ``land_contracts``; the population registry when the rule uses ``registered_household``
     or takes a household's members from it (household scope on a roster without
     ``household_id``). A pooled name (``dibao``) is a group of which one suffices, except for
-    ``required_presence``, where a missing part would make everyone on it look absent.
+    a kind that needs every part (``required_presence``: a missing part would make everyone on
+    it look absent).
     """
-    # the context reads this module: imported here, not at the top
+    # the context and the kinds read this module: imported here, not at the top
     from huimin.rules.context import POOLED, TOTALS, model_of
+    from huimin.rules.kinds import KINDS
 
     spec = rule.spec
     all_of: set[str] = {rule_file.policy}
@@ -248,9 +247,10 @@ def rule_needs(rule: Rule, rule_file: RuleFile) -> RuleNeeds:
         else:
             all_of.add(name)
 
-    other = KINDS[rule.kind].other_dataset(spec)
+    kind = KINDS[rule.kind]
+    other = kind.other_dataset(spec)
     for name in other if isinstance(other, tuple) else (other,) if other else ():
-        add(name, strict=rule.kind == "required_presence")
+        add(name, strict=kind.needs_every_part)
     if spec.get("via"):
         add(str(spec["via"]), strict=True)
     for name in spec.get("across") or []:

@@ -8,7 +8,7 @@ tags and too deep a nesting are refused, located, from the event stream before a
 composed, so an alias "bomb" is never expanded (:func:`compose`, also used for an input folder's
 ``sources.yaml``). :class:`Reader` collects problems while reading typed values (text, number,
 date, choice ...) out of the nodes, and :class:`SqlChecker` first checks the shape of an SQL
-text (:func:`huimin.rules.kinds.sql_refusal`), then resolves it against the columns a rule may
+text (:func:`huimin.rules.sql.sql_refusal`), then resolves it against the columns a rule may
 use (:func:`huimin.rules.context.condition_schema`), naming the closest column of an unknown
 one. Its messages are huimin's own words: polars' texts may repeat the SQL, literals included.
 """
@@ -34,8 +34,8 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from huimin.rules.context import condition_schema
-from huimin.rules.kinds import sql_refusal
 from huimin.rules.model import Loc, RuleProblem
+from huimin.rules.sql import sql_refusal
 from schemas import DATASETS, FieldSpec
 
 _TAG = "tag:yaml.org,2002:"

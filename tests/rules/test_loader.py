@@ -14,7 +14,6 @@ import pytest
 
 from huimin.rules import jsonschema as rule_schema
 from huimin.rules.commands import load_catalogue
-from huimin.rules.kinds import FUNCTIONS, sql_references, sql_refusal
 from huimin.rules.loader import format_problems, load_rule_file, load_rules, rule_files
 from huimin.rules.model import (
     Loc,
@@ -27,6 +26,7 @@ from huimin.rules.model import (
 )
 from huimin.rules.params import value_at
 from huimin.rules.params_loader import district_file, load_tree, tree_files, unused_parameters
+from huimin.rules.sql import FUNCTIONS, sql_references, sql_refusal
 from huimin.rules.templates import placeholders
 from huimin.rules.yamlsrc import parse, plain
 from schemas import DATASETS
