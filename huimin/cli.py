@@ -7,6 +7,7 @@ and the fix, and make the command exit with code 2.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any, cast
@@ -183,6 +184,14 @@ CheckPeriod = Annotated[
         help="The period one clue covers: year (default) or month.",
     ),
 ]
+Reuse = Annotated[
+    bool,
+    typer.Option(
+        "--reuse/--no-reuse",
+        help="Take over from the previous result at OUTPUT what nothing has changed since "
+        "(datasets whose files are the same, rule files whose inputs are the same).",
+    ),
+]
 Reports = Annotated[
     bool,
     typer.Option("--reports/--no-reports", help="Build the validation reports (Data Docs)."),
@@ -240,6 +249,7 @@ def ingest(
     max_text_chars: MaxText = MAX_TEXT_CHARS,
     max_xlsx_bytes: MaxXlsxBytes = XLSX_MAX_UNCOMPRESSED,
     max_xlsx_ratio: MaxXlsxRatio = XLSX_MAX_RATIO,
+    reuse: Reuse = True,
 ) -> None:
     """Read, normalise and validate every dataset in INPUT; stage the valid rows as Parquet.
 
@@ -249,7 +259,9 @@ def ingest(
     """
     from huimin.job import run_job
 
-    ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
+    ctx = replace(
+        _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio), reuse=reuse
+    )
     code = run_job(
         input_dir,
         output,
@@ -279,6 +291,7 @@ def run(
     parameters: ParametersFile = None,
     include_example_parameters: IncludeExamples = False,
     check_period: CheckPeriod = "year",
+    reuse: Reuse = True,
 ) -> None:
     """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
@@ -290,7 +303,7 @@ def run(
     from huimin.rules.commands import load_catalogue
 
     ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
-    ctx = _rule_options(ctx, include_example_parameters, check_period)
+    ctx = replace(_rule_options(ctx, include_example_parameters, check_period), reuse=reuse)
     catalogue = load_catalogue(rules or default_rules(), _parameters(input_dir, parameters))
     code = run_job(
         input_dir, output, ctx=ctx, reports=reports, catalogue=catalogue, console=console, wait=wait

@@ -37,6 +37,8 @@ class RunContext:
     check_period: str = "year"
     #: also judge payments against parameter values marked ``example`` (labelled)
     include_examples: bool = False
+    #: take over from the previous run what nothing has changed since (see huimin.reuse)
+    reuse: bool = True
 
     @classmethod
     def today(cls) -> RunContext:

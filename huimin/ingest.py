@@ -58,6 +58,10 @@ class DatasetResult:
     reasons: dict[str, int] = field(default_factory=dict)
     extra_columns: list[str] = field(default_factory=list)
     error: str | None = None
+    #: what decides this result (file bytes, contract, mapping, date, limits, code)
+    fingerprint: str = ""
+    #: taken over from the previous run, whose fingerprint was the same
+    reused: bool = False
 
     @property
     def ok(self) -> bool:

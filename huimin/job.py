@@ -21,6 +21,7 @@ from huimin import pipeline
 from huimin.context import RunContext
 from huimin.errors import ConfigError
 from huimin.ingest import DatasetResult
+from huimin.reuse import Previous
 from huimin.runs import Run, RunArea
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def run_job(
     started = time.perf_counter()
     with area.locked(wait=wait, command=command):
         discovery, ctx = pipeline.discover_inputs(input_dir, ctx)
+        previous = Previous.load(area.current()) if ctx.reuse else None
         with _building(area) as building:
             run = pipeline.IngestRun(input_dir, building.folder, ctx, run_id=building.run_id)
             run.ignored = [(str(p), why) for p, why in discovery.ignored]
@@ -61,7 +63,9 @@ def run_job(
                 task = progress.add_task("ingest", total=len(discovery.sources))
                 for source in discovery.sources:
                     progress.update(task, description=f"ingest {source.dataset}")
-                    result = pipeline.ingest_source(source, building.folder, ctx, building.work)
+                    result = pipeline.ingest_or_reuse(
+                        source, building.folder, ctx, building.work, previous
+                    )
                     run.results.append(result)
                     progress.advance(task)
                 run.results.extend(pipeline.error_result(e) for e in discovery.errors)
@@ -69,8 +73,8 @@ def run_job(
                 pipeline.write_department_returns(run, discovery.sources)
                 if catalogue is not None:
                     progress.update(task, description="rules")
-                    run.rules = pipeline.apply_catalogue(run, catalogue)
-                if reports:
+                    run.rules = pipeline.apply_catalogue(run, catalogue, previous=previous)
+                if reports and not pipeline.reuse_reports(run, previous):
                     progress.update(task, description="validation reports (Great Expectations)")
                     pipeline.build_reports(run)
             run.seconds = time.perf_counter() - started
@@ -100,7 +104,8 @@ def rerun_rules(
         run = run_from_manifest(b.folder, as_of, options)
         run.run_id = b.run_id
         started = time.perf_counter()
-        run.rules = pipeline.apply_catalogue(run, catalogue)
+        previous = Previous.load(area.current()) if options.reuse else None
+        run.rules = pipeline.apply_catalogue(run, catalogue, previous=previous)
         run.seconds = time.perf_counter() - started
         pipeline.write_manifest(run)
         b.publish()

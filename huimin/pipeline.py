@@ -25,8 +25,9 @@ from huimin.errors import (
     ConfigError,
     DataFileError,
 )
-from huimin.ingest import DatasetResult, ingest_file
+from huimin.ingest import DatasetResult, ingest_file, sha256_of
 from huimin.redact import redact_obj
+from huimin.reuse import Previous, dataset_fingerprint, link_dataset
 from huimin.sources import Discovery, Source, discover
 from schemas import DATASETS, REGISTRIES, ROSTERS
 
@@ -150,6 +151,26 @@ def ingest_source(
         return DatasetResult(dataset=source.dataset, file=str(source.path), error=exc.one_line())
 
 
+def ingest_or_reuse(
+    source: Source,
+    output: Path,
+    ctx: RunContext,
+    work: Path | None,
+    previous: Previous | None,
+) -> DatasetResult:
+    """The previous run's result when nothing that decides it changed, else a fresh ingest."""
+    sha256 = sha256_of(source.path)
+    fingerprint = dataset_fingerprint(source, sha256, ctx)
+    earlier = previous.dataset(source.dataset, fingerprint) if previous else None
+    if earlier is not None and previous is not None:
+        link_dataset(previous, source.dataset, output)
+        earlier.file = str(source.path)
+        return earlier
+    result = ingest_source(source, output, ctx, work)
+    result.fingerprint = fingerprint if result.ok else ""
+    return result
+
+
 def error_result(error: DataFileError) -> DatasetResult:
     return DatasetResult(dataset=error.path.stem, file=str(error.path), error=error.one_line())
 
@@ -247,27 +268,68 @@ def build_reports(run: IngestRun) -> None:
     run.validation = summary.to_dict()
 
 
+def reuse_reports(run: IngestRun, previous: Previous | None) -> bool:
+    """Link the previous run's validation reports when every dataset and every gap they show
+    is the same (True), else leave them to be built (False)."""
+    if previous is None or not run.results or not all(r.reused for r in run.results):
+        return False
+    before = previous.manifest
+    folder = previous.folder / "reports" / "validation"
+    gaps = (run.rules or {}).get("not_evaluated")
+    if not folder.is_dir() or not before.get("validation"):
+        return False
+    if gaps != (before.get("rules") or {}).get("not_evaluated"):
+        return False
+    if sorted(r.dataset for r in run.results) != sorted(before.get("datasets") or {}):
+        return False
+    from huimin.runs import link_tree
+
+    link_tree(folder, run.output_dir / "reports" / "validation")
+    run.validation = {**before["validation"], "reused": True}
+    return True
+
+
 def apply_catalogue(
-    run: IngestRun, catalogue: list[RuleFile], staged: Mapping[str, Path] | None = None
+    run: IngestRun,
+    catalogue: list[RuleFile],
+    staged: Mapping[str, Path] | None = None,
+    previous: Previous | None = None,
 ) -> dict[str, Any]:
-    """Apply every rule whose datasets this run has; write clues; return the summary."""
+    """Apply every rule whose datasets this run has; write clues; return the summary.
+
+    A rule file whose fingerprint is ``previous``'s keeps its findings from there.
+    """
+    from huimin.reuse import policy_fingerprint, reused_policies
+    from huimin.rules.clue_ids import district_key
     from huimin.rules.commands import apply_rules
 
     paths = staged_paths(run) if staged is None else dict(staged)
     sources = {r.dataset: Path(r.file).name for r in run.results if r.ok}
     started = time.perf_counter()
-    result = apply_rules(run.output_dir, catalogue, sources, paths, run.statuses(), run.ctx)
+    key = district_key()
+    statuses = run.statuses()
+    results = {r.dataset: r for r in run.results if r.ok}
+    fingerprints = {
+        f.policy: policy_fingerprint(f, results, statuses, run.ctx, key) for f in catalogue
+    }
+    reused = reused_policies(previous, fingerprints, catalogue)
+    result = apply_rules(
+        run.output_dir, catalogue, sources, paths, statuses, run.ctx, key=key, reuse=reused
+    )
     return {
         "files": len(catalogue),
         "rules": len(result.per_rule),
         "evaluated": len(result.per_rule),
         "clues": result.clues.height,
+        "findings": result.findings.height,
         "seconds": round(time.perf_counter() - started, 2),
         "per_rule": result.per_rule,
         "not_evaluated": [
             {"rule": rule_id, "reason": reason, "quiet": quiet}
             for rule_id, reason, quiet in result.not_evaluated
         ],
+        "policy_fingerprints": fingerprints,
+        "reused_policies": sorted(reused),
     }
 
 

@@ -142,7 +142,7 @@ class RunArea:
                 f"{self.output}: no published result here: run `huimin run` into it first"
             )
         run = self.new_run()
-        _link_tree(current, run.folder)
+        link_tree(current, run.folder)
         return run
 
     def current(self) -> Path | None:
@@ -228,7 +228,8 @@ class RunArea:
         out.symlink_to(os.path.relpath(legacy, out.parent))
 
 
-def _link_tree(source: Path, target: Path) -> None:
+def link_tree(source: Path, target: Path) -> None:
+    """Every file of ``source`` hard-linked under ``target`` (copied where links fail)."""
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if relative.parts and relative.parts[0] == WORK_DIR:

@@ -22,6 +22,7 @@ from huimin.rules.yamlsrc import params_used
 
 if TYPE_CHECKING:
     from huimin.pipeline import DatasetStatus
+    from huimin.reuse import ReusedPolicy
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -157,6 +158,9 @@ def apply_rules(
     staged: Mapping[str, Path],
     statuses: Mapping[str, DatasetStatus],
     ctx: RunContext,
+    *,
+    key: bytes | None = None,
+    reuse: Mapping[str, ReusedPolicy] | None = None,
 ) -> RuleRun:
     """Run the catalogue over this run's usable staged datasets; write clues.parquet,
     findings.parquet and clues.xlsx into ``output`` (the run's own folder)."""
@@ -173,9 +177,10 @@ def apply_rules(
         source_files,
         usable,
         as_of=ctx.as_of,
-        key=district_key(),
+        key=key or district_key(),
         check_period=ctx.check_period,
         include_examples=ctx.include_examples,
+        reuse=reuse,
     )
     write_clues(run.clues, run.findings, output)
     return run

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -19,6 +20,9 @@ from huimin.rules.executors import PreparedData, RuleContext
 from huimin.rules.findings import FINDING_SCHEMA, findings_for_rule, periods_text, used_parameters
 from huimin.rules.kinds import KINDS
 from huimin.rules.model import Parameter, Rule, RuleFile, rule_needs
+
+if TYPE_CHECKING:
+    from huimin.reuse import ReusedPolicy
 from huimin.rules.params import effective_ranges, param_source, param_status, param_struct
 from schemas import DATASETS
 
@@ -164,6 +168,7 @@ def run_rules(
     key: bytes,
     check_period: str = "year",
     include_examples: bool = False,
+    reuse: Mapping[str, ReusedPolicy] | None = None,
 ) -> RuleRun:
     """Every rule of every file over the staged datasets, judged as of ``as_of`` (the
     ``as_of`` column conditions see); findings and clues sorted by clue id.
@@ -181,6 +186,16 @@ def run_rules(
 
     check = usable or default
     for rule_file in rule_files:
+        earlier = (reuse or {}).get(rule_file.policy)
+        if earlier is not None:
+            frames.append(
+                earlier.findings.drop("clue_id")
+                .with_columns(pl.lit(None, pl.String).alias("clue_id"))
+                .select(list(FINDING_SCHEMA))
+            )
+            per_rule.update(earlier.per_rule)
+            skipped.extend(earlier.not_evaluated)
+            continue
         roster: pl.LazyFrame | None = None
         source = (source_files or {}).get(rule_file.policy)
         for rule in rule_file.rules:
