@@ -348,14 +348,46 @@ def contract_docs(
 @flow_app.command("run")
 @guarded(console)
 def flow_run(
-    input_dir: InputDir, output: OutputDir, as_of: AsOf = None, absent: Absent = None
+    input_dir: InputDir,
+    output: OutputDir,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", metavar="YYYY-MM", help="The month checked (default: the previous month)."
+        ),
+    ] = None,
+    as_of: AsOf = None,
+    absent: Absent = None,
+    rules: RulesDir = None,
+    parameters: ParametersFile = None,
+    reports: Reports = True,
+    reuse: Reuse = True,
 ) -> None:
-    """Run the district job once as a Prefect flow (a temporary Prefect server starts)."""
+    """Run the district job once as a Prefect flow (a temporary Prefect server starts unless
+    PREFECT_API_URL points at one)."""
     from flows.district import district_run
 
+    if period is not None and not _is_month(period):
+        raise ConfigError(f"--period: '{period}' is not a month YYYY-MM")
     ctx = _context(as_of, absent)
-    manifest = district_run(input_dir, output, as_of=ctx.as_of, absent=sorted(ctx.absent))
+    manifest = district_run(
+        input_dir,
+        output,
+        period=period,
+        as_of=ctx.as_of if as_of else None,
+        absent=sorted(ctx.absent),
+        rules_dir=_rule_folder(rules) if rules else None,
+        parameters_file=_parameters(input_dir, parameters),
+        reports=reports,
+        reuse=reuse,
+    )
     raise typer.Exit(int(manifest.get("exit_code", 0)))
+
+
+def _is_month(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is not None
 
 
 @flow_app.command("serve")

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +25,7 @@ from huimin.reuse import Previous
 from huimin.runs import Run, RunArea
 
 if TYPE_CHECKING:
+    from huimin.rules.engine import PolicyOutcome
     from huimin.rules.model import RuleFile
 
 
@@ -55,7 +56,8 @@ def run_job(
     started = time.perf_counter()
     with area.locked(wait=wait, command=command):
         discovery, ctx = pipeline.discover_inputs(input_dir, ctx)
-        previous = Previous.load(area.current()) if ctx.reuse else None
+        published = area.current()
+        previous = Previous.load(published) if ctx.reuse else None
         with _building(area) as building:
             run = pipeline.IngestRun(input_dir, building.folder, ctx, run_id=building.run_id)
             run.ignored = [(str(p), why) for p, why in discovery.ignored]
@@ -72,11 +74,25 @@ def run_job(
                 progress.update(task, description="returns to departments")
                 pipeline.write_department_returns(run, discovery.sources)
                 if catalogue is not None:
-                    progress.update(task, description="rules")
-                    run.rules = pipeline.apply_catalogue(run, catalogue, previous=previous)
+                    rules_task = progress.add_task("rules", total=len(catalogue))
+
+                    def each_policy(
+                        rule_file: RuleFile, evaluate: Callable[[], PolicyOutcome]
+                    ) -> PolicyOutcome:
+                        progress.update(rules_task, description=f"rules {rule_file.policy}")
+                        outcome = evaluate()
+                        progress.advance(rules_task)
+                        return outcome
+
+                    run.rules = pipeline.apply_catalogue(
+                        run, catalogue, previous=previous, each_policy=each_policy
+                    )
                 if reports and not pipeline.reuse_reports(run, previous):
                     progress.update(task, description="validation reports (Great Expectations)")
                     pipeline.build_reports(run)
+            run.changes = pipeline.clue_changes(building.folder, Previous.load(published))
+            if catalogue is not None:
+                pipeline.build_clue_report(run, published)
             run.seconds = time.perf_counter() - started
             pipeline.write_manifest(run)
             building.publish()
@@ -183,6 +199,8 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
         passed = len(run.validation.get("datasets", {})) - len(failed)
         verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
         console.print(f"validation reports ({verdict}): {run.output_dir}/reports/validation/")
+    if (run.output_dir / "reports" / "index.html").is_file():
+        console.print(f"clue report (open in a browser): {run.output_dir}/reports/index.html")
     if run.returns:
         console.print(
             f"returns to departments (quarantined rows to correct): {run.output_dir}/returns/ "
@@ -191,6 +209,12 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
         )
     if run.rules is not None:
         print_rules(run, console)
+    if run.changes is not None:
+        console.print(
+            f"since the previous run: {run.changes['new']} new clues, {run.changes['gone']} "
+            f"gone, {run.changes['kept']} still there",
+            highlight=False,
+        )
     console.print(f"manifest: {run.output_dir / 'manifest.json'} (exit code {run.exit_code()})")
 
 
@@ -223,7 +247,6 @@ def _progress(console: Console) -> Progress:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("datasets"),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -32,6 +32,7 @@ from huimin.sources import Discovery, Source, discover
 from schemas import DATASETS, REGISTRIES, ROSTERS
 
 if TYPE_CHECKING:
+    from huimin.rules.engine import EachPolicy
     from huimin.rules.model import RuleFile
 
 # kept for callers of the earlier API
@@ -70,6 +71,7 @@ class IngestRun:
     validation: dict[str, Any] | None = None
     rules: dict[str, Any] | None = None
     returns: list[str] = field(default_factory=list)
+    changes: dict[str, int] | None = None
     seconds: float = 0.0
     run_id: str = ""
 
@@ -116,6 +118,7 @@ class IngestRun:
             "validation": self.validation,
             "rules": self.rules,
             "returns": self.returns,
+            "clue_changes": self.changes,
         }
         return dict(redact_obj(manifest))
 
@@ -294,6 +297,7 @@ def apply_catalogue(
     catalogue: list[RuleFile],
     staged: Mapping[str, Path] | None = None,
     previous: Previous | None = None,
+    each_policy: EachPolicy | None = None,
 ) -> dict[str, Any]:
     """Apply every rule whose datasets this run has; write clues; return the summary.
 
@@ -314,7 +318,15 @@ def apply_catalogue(
     }
     reused = reused_policies(previous, fingerprints, catalogue)
     result = apply_rules(
-        run.output_dir, catalogue, sources, paths, statuses, run.ctx, key=key, reuse=reused
+        run.output_dir,
+        catalogue,
+        sources,
+        paths,
+        statuses,
+        run.ctx,
+        key=key,
+        reuse=reused,
+        each_policy=each_policy,
     )
     return {
         "files": len(catalogue),
@@ -356,20 +368,82 @@ def write_manifest(run: IngestRun) -> Path:
     return path
 
 
+def build_clue_report(run: IngestRun, previous: Path | None) -> Path:
+    """``reports/index.html``: the clue report (charts, searchable table, rules not evaluated)
+    beside the validation reports; IDs and names masked."""
+    from huimin.reports.clue_report import build_clue_report as build
+
+    gaps = [(i["rule"], i["reason"]) for i in (run.rules or {}).get("not_evaluated", [])]
+    return build(run.output_dir, previous, not_evaluated=gaps)
+
+
+def clue_changes(folder: Path, previous: Previous | None) -> dict[str, int] | None:
+    """Clues new, gone and kept since the previous published run (None without one)."""
+    import polars as pl
+
+    now_path = folder / "clues.parquet"
+    if previous is None or not now_path.is_file():
+        return None
+    before_path = previous.folder / "clues.parquet"
+    if not before_path.is_file():
+        return None
+    now = set(pl.read_parquet(now_path, columns=["clue_id"]).get_column("clue_id"))
+    before = set(pl.read_parquet(before_path, columns=["clue_id"]).get_column("clue_id"))
+    return {"new": len(now - before), "gone": len(before - now), "kept": len(now & before)}
+
+
+def clues_by_project_and_street(folder: Path) -> list[tuple[str, str, int, float]]:
+    """(project, street, clues, amount at risk) of a run's clues."""
+    import polars as pl
+
+    path = folder / "clues.parquet"
+    if not path.is_file():
+        return []
+    table = (
+        pl.read_parquet(path, columns=["project", "street", "amount"])
+        .group_by("project", pl.col("street").fill_null("（无街道）"))
+        .agg(pl.len().alias("clues"), pl.col("amount").sum().round(2))
+        .sort("project", "street")
+    )
+    return [(str(a), str(b), int(c), float(d or 0)) for a, b, c, d in table.iter_rows()]
+
+
 def summary_markdown(run: IngestRun) -> str:
     """Counts only (no personal data), for Prefect artifacts and messages."""
-    lines = ["| dataset | rows in | valid | quarantined |", "|---|---:|---:|---:|"]
+    from huimin.redact import redact
+
+    lines = ["## Datasets", "", "| dataset | rows in | valid | quarantined | reused |"]
+    lines.append("|---|---:|---:|---:|---|")
     for r in sorted(run.results, key=lambda r: r.dataset):
         if r.ok:
-            lines.append(f"| {r.dataset} | {r.rows_in} | {r.rows_valid} | {r.rows_quarantined} |")
+            lines.append(
+                f"| {r.dataset} | {r.rows_in} | {r.rows_valid} | {r.rows_quarantined} | "
+                f"{'yes' if r.reused else ''} |"
+            )
         else:
-            lines.append(f"| {r.dataset} | error | | |")
+            lines.append(f"| {r.dataset} | refused | | | |")
     lines += ["", *[f"- error: {r.error}" for r in run.errors]]
     for name, status in sorted(run.statuses().items()):
         if not status.usable and name in EXPECTED:
             lines.append(f"- not used: {status.reason}")
-    for item in (run.rules or {}).get("not_evaluated", []):
-        lines.append(f"- rule not evaluated: {item['rule']}: {item['reason']}")
-    from huimin.redact import redact
-
+    table = clues_by_project_and_street(run.output_dir)
+    if table:
+        lines += ["", "## Clues by project and street", ""]
+        lines += ["| project | street | clues | amount at risk (元) |", "|---|---|---:|---:|"]
+        lines += [f"| {p} | {s} | {n} | {a:,.2f} |" for p, s, n, a in table]
+    if run.changes is not None:
+        lines += ["", "## Since the previous run", ""]
+        lines.append(
+            f"{run.changes['new']} new clues, {run.changes['gone']} gone, "
+            f"{run.changes['kept']} still there."
+        )
+    gaps = (run.rules or {}).get("not_evaluated", [])
+    if gaps:
+        lines += ["", "## Rules not evaluated", ""]
+        lines += [f"- {item['rule']}: {item['reason']}" for item in gaps]
+    lines += ["", "## Reports", ""]
+    lines.append(f"- manifest: {run.output_dir / 'manifest.json'}")
+    lines.append(f"- clues: {run.output_dir / 'clues.xlsx'}")
+    if run.validation:
+        lines.append(f"- validation: {run.output_dir / 'reports' / 'validation' / 'index.html'}")
     return redact("\n".join(lines) + "\n")

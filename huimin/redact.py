@@ -190,11 +190,24 @@ def _replace(match: re.Match[str]) -> str:
     return mask_account(text)
 
 
+#: a clue id (a keyed hash, no personal data): never masked, whatever digits it holds
+_CLUE_ID = re.compile(r"(?<![0-9A-Za-z])HM-[0-9A-F]{16}(?![0-9A-Za-z])")
+_HELD = re.compile("\x00(\\d+)\x00")
+
+
 def redact(text: str) -> str:
-    """Mask every ID number and bank-account-like digit run in ``text`` (see the module doc)."""
+    """Mask every ID number and bank-account-like digit run in ``text`` (see the module doc);
+    clue ids (``HM-`` and 16 hexadecimal digits) are left as they are."""
     if not _ANY_DIGIT.search(text):
         return text
-    return _PATTERN.sub(_replace, text)
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(0))
+        return f"\x00{len(held) - 1}\x00"
+
+    masked = _PATTERN.sub(_replace, _CLUE_ID.sub(hold, text))
+    return _HELD.sub(lambda m: held[int(m.group(1))], masked) if held else masked
 
 
 def find_full_ids(text: str) -> list[str]:

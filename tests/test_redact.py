@@ -348,3 +348,11 @@ def test_a_broken_format_string_is_masked_not_raised() -> None:
     finally:
         logger.removeHandler(capture)
     assert find_full_ids("\n".join(capture.lines)) == []
+
+
+def test_clue_ids_are_never_masked() -> None:
+    """A clue id is a keyed hash: case workers look clues up by it, whatever its digits."""
+    text = "线索 HM-1234567890121003 与 HM-ABCDEF0123456789；身份证 420112194001010014"
+    assert (
+        redact(text) == "线索 HM-1234567890121003 与 HM-ABCDEF0123456789；身份证 420112********0014"
+    )

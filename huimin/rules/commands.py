@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from huimin.context import RunContext
 from huimin.rules.clue_ids import district_key
-from huimin.rules.engine import RuleRun, load_staged, roster_frame, run_rules
+from huimin.rules.engine import EachPolicy, RuleRun, load_staged, roster_frame, run_rules
 from huimin.rules.executors import PreparedData, RuleContext
 from huimin.rules.findings import SUBJECT_KINDS_ZH, shown, subject_kind
 from huimin.rules.kinds import KINDS
@@ -161,6 +161,7 @@ def apply_rules(
     *,
     key: bytes | None = None,
     reuse: Mapping[str, ReusedPolicy] | None = None,
+    each_policy: EachPolicy | None = None,
 ) -> RuleRun:
     """Run the catalogue over this run's usable staged datasets; write clues.parquet,
     findings.parquet and clues.xlsx into ``output`` (the run's own folder)."""
@@ -181,6 +182,7 @@ def apply_rules(
         check_period=ctx.check_period,
         include_examples=ctx.include_examples,
         reuse=reuse,
+        each_policy=each_policy,
     )
     write_clues(run.clues, run.findings, output)
     return run

@@ -169,6 +169,7 @@ def run_rules(
     check_period: str = "year",
     include_examples: bool = False,
     reuse: Mapping[str, ReusedPolicy] | None = None,
+    each_policy: EachPolicy | None = None,
 ) -> RuleRun:
     """Every rule of every file over the staged datasets, judged as of ``as_of`` (the
     ``as_of`` column conditions see); findings and clues sorted by clue id.
@@ -188,32 +189,78 @@ def run_rules(
     for rule_file in rule_files:
         earlier = (reuse or {}).get(rule_file.policy)
         if earlier is not None:
-            frames.append(
+            outcome = PolicyOutcome(
                 earlier.findings.drop("clue_id")
                 .with_columns(pl.lit(None, pl.String).alias("clue_id"))
-                .select(list(FINDING_SCHEMA))
+                .select(list(FINDING_SCHEMA)),
+                dict(earlier.per_rule),
+                list(earlier.not_evaluated),
             )
-            per_rule.update(earlier.per_rule)
-            skipped.extend(earlier.not_evaluated)
-            continue
-        roster: pl.LazyFrame | None = None
-        source = (source_files or {}).get(rule_file.policy)
-        for rule in rule_file.rules:
-            unmet = unmet_need(rule, rule_file, check)
-            if unmet is not None:
-                skipped.append((rule.id, unmet[0], unmet[1]))
-                continue
-            if roster is None:
-                roster = roster_frame(rule_file, data)
-            judged, notes = gate(rule, rule_file, roster, include_examples)
-            skipped.extend(notes)
-            ctx = RuleContext(data, rule_file, judged)
-            found = findings_for_rule(rule, rule_file, flag_rows(rule, ctx), source, check_period)
-            per_rule[rule.id] = found.height
-            frames.append(found)
+        else:
+
+            def evaluate(rule_file: RuleFile = rule_file) -> PolicyOutcome:
+                return evaluate_file(
+                    rule_file,
+                    data,
+                    check,
+                    (source_files or {}).get(rule_file.policy),
+                    check_period,
+                    include_examples,
+                )
+
+            outcome = (each_policy or _call)(rule_file, evaluate)
+        frames.append(outcome.findings)
+        per_rule.update(outcome.per_rule)
+        skipped.extend(outcome.not_evaluated)
     findings = pl.concat(frames) if frames else pl.DataFrame(schema=FINDING_SCHEMA)
     findings = assign_clue_ids(findings, key).sort(["clue_id", "rule_id"])
     return RuleRun(findings, build_clues(findings), per_rule, skipped)
+
+
+@dataclass
+class PolicyOutcome:
+    """What one rule file found: its findings (no clue ids yet), counts and gaps."""
+
+    findings: pl.DataFrame
+    per_rule: dict[str, int]
+    not_evaluated: list[tuple[str, str, bool]]
+
+
+#: how each rule file's evaluation is run: ``each_policy(rule_file, evaluate)`` must return
+#: ``evaluate()`` (a progress bar or a Prefect task wraps it)
+EachPolicy = Callable[[RuleFile, Callable[[], PolicyOutcome]], PolicyOutcome]
+
+
+def _call(rule_file: RuleFile, evaluate: Callable[[], PolicyOutcome]) -> PolicyOutcome:
+    return evaluate()
+
+
+def evaluate_file(
+    rule_file: RuleFile,
+    data: PreparedData,
+    usable: Usable,
+    source: str | None,
+    check_period: str,
+    include_examples: bool,
+) -> PolicyOutcome:
+    """Every rule of one file that can be evaluated, as findings."""
+    frames, per_rule, skipped = [], {}, []
+    roster: pl.LazyFrame | None = None
+    for rule in rule_file.rules:
+        unmet = unmet_need(rule, rule_file, usable)
+        if unmet is not None:
+            skipped.append((rule.id, unmet[0], unmet[1]))
+            continue
+        if roster is None:
+            roster = roster_frame(rule_file, data)
+        judged, notes = gate(rule, rule_file, roster, include_examples)
+        skipped.extend(notes)
+        ctx = RuleContext(data, rule_file, judged)
+        found = findings_for_rule(rule, rule_file, flag_rows(rule, ctx), source, check_period)
+        per_rule[rule.id] = found.height
+        frames.append(found)
+    findings = pl.concat(frames) if frames else pl.DataFrame(schema=FINDING_SCHEMA)
+    return PolicyOutcome(findings, per_rule, skipped)
 
 
 def load_staged(paths: Mapping[str, Path]) -> dict[str, pl.LazyFrame]:
