@@ -66,6 +66,9 @@ contract_app = typer.Typer(help="The data contract: datasets, fields and their c
 app.add_typer(contract_app, name="contract")
 flow_app = typer.Typer(help="Run the district job as a Prefect flow, once or on a schedule.")
 app.add_typer(flow_app, name="flow")
+from huimin import cli_reconcile  # noqa: E402
+
+app.add_typer(cli_reconcile.app)
 rules_app = typer.Typer(help="The rule catalogue: check, test, explain, score against a truth.")
 app.add_typer(rules_app, name="rules")
 
@@ -292,6 +295,14 @@ def run(
     include_example_parameters: IncludeExamples = False,
     check_period: CheckPeriod = "year",
     reuse: Reuse = True,
+    province: Annotated[
+        Path | None,
+        typer.Option(
+            "--province",
+            help="The province's clue list (province_clues form, .xlsx or .csv): reconciled "
+            "with the district's clues into OUTPUT/reconciliation.parquet within the run.",
+        ),
+    ] = None,
 ) -> None:
     """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
@@ -305,8 +316,17 @@ def run(
     ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
     ctx = replace(_rule_options(ctx, include_example_parameters, check_period), reuse=reuse)
     catalogue = load_catalogue(rules or default_rules(), _parameters(input_dir, parameters))
+    if province is not None and not province.is_file():
+        raise ConfigError(f"{province}: no such file (--province)")
     code = run_job(
-        input_dir, output, ctx=ctx, reports=reports, catalogue=catalogue, console=console, wait=wait
+        input_dir,
+        output,
+        ctx=ctx,
+        reports=reports,
+        catalogue=catalogue,
+        console=console,
+        wait=wait,
+        province=province,
     )
     raise typer.Exit(code)
 

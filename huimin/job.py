@@ -50,6 +50,7 @@ def run_job(
     console: Console,
     wait: bool = False,
     command: str = "huimin run",
+    province: Path | None = None,
 ) -> int:
     """Ingest ``input_dir``, apply ``catalogue`` (unless None), publish the result at ``output``."""
     area = RunArea(output)
@@ -95,6 +96,11 @@ def run_job(
                 pipeline.build_clue_report(run, published)
             run.seconds = time.perf_counter() - started
             pipeline.write_manifest(run)
+            if province is not None:
+                from huimin.reconcile import reconcile_into
+
+                summary = reconcile_into(building.folder, province, ctx)
+                run.reconciliation = summary.manifest_section()
             building.publish()
     run.output_dir = area.output
     print_summary(run, console)
@@ -209,6 +215,10 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
         )
     if run.rules is not None:
         print_rules(run, console)
+    if run.reconciliation:
+        counts = run.reconciliation.get("by_match") or {}
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+        console.print(f"reconciliation with the province's clues: {shown}", highlight=False)
     if run.changes is not None:
         console.print(
             f"since the previous run: {run.changes['new']} new clues, {run.changes['gone']} "

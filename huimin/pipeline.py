@@ -72,6 +72,7 @@ class IngestRun:
     rules: dict[str, Any] | None = None
     returns: list[str] = field(default_factory=list)
     changes: dict[str, int] | None = None
+    reconciliation: dict[str, Any] | None = None
     seconds: float = 0.0
     run_id: str = ""
 
@@ -119,6 +120,7 @@ class IngestRun:
             "rules": self.rules,
             "returns": self.returns,
             "clue_changes": self.changes,
+            "reconciliation": self.reconciliation,
         }
         return dict(redact_obj(manifest))
 
