@@ -67,8 +67,10 @@ app.add_typer(contract_app, name="contract")
 flow_app = typer.Typer(help="Run the district job as a Prefect flow, once or on a schedule.")
 app.add_typer(flow_app, name="flow")
 from huimin import cli_reconcile  # noqa: E402
+from huimin.cli_ledger import app as ledger_app  # noqa: E402
 
 app.add_typer(cli_reconcile.app)
+app.add_typer(ledger_app, name="ledger")
 rules_app = typer.Typer(help="The rule catalogue: check, test, explain, score against a truth.")
 app.add_typer(rules_app, name="rules")
 
