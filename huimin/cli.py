@@ -20,6 +20,7 @@ from huimin.boundary import guarded
 from huimin.context import MAX_TEXT_CHARS, XLSX_MAX_RATIO, XLSX_MAX_UNCOMPRESSED, Limits, RunContext
 from huimin.errors import EXIT_CHECKS_FAILED, ConfigError
 from huimin.redact import RedactingWriter, install_log_redaction
+from huimin.rules.select import select_rules
 
 app = typer.Typer(
     name="huimin",
@@ -197,6 +198,15 @@ Reuse = Annotated[
         "(datasets whose files are the same, rule files whose inputs are the same).",
     ),
 ]
+Only = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        metavar="RULE_ID",
+        help="Run only this rule (repeatable); a file prefix such as dibao_rural. runs all "
+        "its rules.",
+    ),
+]
 Reports = Annotated[
     bool,
     typer.Option("--reports/--no-reports", help="Build the validation reports (Data Docs)."),
@@ -305,6 +315,7 @@ def run(
             "with the district's clues into OUTPUT/reconciliation.parquet within the run.",
         ),
     ] = None,
+    only: Only = None,
 ) -> None:
     """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
@@ -317,7 +328,9 @@ def run(
 
     ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
     ctx = replace(_rule_options(ctx, include_example_parameters, check_period), reuse=reuse)
-    catalogue = load_catalogue(rules or default_rules(), _parameters(input_dir, parameters))
+    catalogue = select_rules(
+        load_catalogue(rules or default_rules(), _parameters(input_dir, parameters)), only or []
+    )
     if province is not None and not province.is_file():
         raise ConfigError(f"{province}: no such file (--province)")
     code = run_job(
@@ -474,6 +487,7 @@ def rules_run(
     parameters: ParametersFile = None,
     include_example_parameters: IncludeExamples = False,
     check_period: CheckPeriod = "year",
+    only: Only = None,
 ) -> None:
     """Apply the catalogue to already staged data (after editing rules, no new ingest).
 
@@ -485,7 +499,7 @@ def rules_run(
     from huimin.rules.commands import load_catalogue
 
     overrides = _parameters(published_input(output), parameters)
-    catalogue = load_catalogue(rules or default_rules(), overrides)
+    catalogue = select_rules(load_catalogue(rules or default_rules(), overrides), only or [])
     options = _rule_options(RunContext(_date(as_of)), include_example_parameters, check_period)
     code = rerun_rules(
         output,
