@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +22,7 @@ from huimin import pipeline
 from huimin.context import RunContext
 from huimin.errors import ConfigError
 from huimin.ingest import DatasetResult
+from huimin.quality import breach_lines
 from huimin.reuse import Previous
 from huimin.runs import Run, RunArea
 
@@ -61,6 +63,7 @@ def run_job(
         previous = Previous.load(published) if ctx.reuse else None
         with _building(area) as building:
             run = pipeline.IngestRun(input_dir, building.folder, ctx, run_id=building.run_id)
+            run.quality()  # a broken thresholds file fails before any ingest
             run.ignored = [(str(p), why) for p, why in discovery.ignored]
             with _progress(console) as progress:
                 task = progress.add_task("ingest", total=len(discovery.sources))
@@ -205,6 +208,8 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
         passed = len(run.validation.get("datasets", {})) - len(failed)
         verdict = f"{passed} datasets pass" + (f", failing: {', '.join(failed)}" if failed else "")
         console.print(f"validation reports ({verdict}): {run.output_dir}/reports/validation/")
+    for line in breach_lines(run.breaches()):
+        console.print(f"[red]{escape(line)}[/red]", highlight=False)
     if (run.output_dir / "reports" / "index.html").is_file():
         console.print(f"clue report (open in a browser): {run.output_dir}/reports/index.html")
     if run.returns:

@@ -26,6 +26,15 @@ from huimin.errors import (
     DataFileError,
 )
 from huimin.ingest import DatasetResult, ingest_file, sha256_of
+from huimin.quality import (
+    DISTRICT_FILE,
+    Breach,
+    Thresholds,
+    failed_datasets,
+    judge,
+    load_thresholds,
+    rate_checks,
+)
 from huimin.redact import redact_obj
 from huimin.reuse import Previous, dataset_fingerprint, link_dataset
 from huimin.sources import Discovery, Source, discover
@@ -75,6 +84,16 @@ class IngestRun:
     reconciliation: dict[str, Any] | None = None
     seconds: float = 0.0
     run_id: str = ""
+    thresholds: Thresholds | None = None
+
+    def quality(self) -> Thresholds:
+        """The quarantine thresholds: project file, then the input folder's thresholds.yaml."""
+        if self.thresholds is None:
+            self.thresholds = load_thresholds(district_file=self.input_dir / DISTRICT_FILE)
+        return self.thresholds
+
+    def breaches(self) -> list[Breach]:
+        return judge(self.results, self.quality())
 
     @property
     def as_of(self) -> dt.date:
@@ -117,6 +136,11 @@ class IngestRun:
             "ignored_files": [{"file": f, "why": why} for f, why in self.ignored],
             "errors": [r.error for r in self.errors],
             "validation": self.validation,
+            "quality": {
+                "thresholds": self.quality().to_dict(),
+                "failed_datasets": failed_datasets(self.breaches()),
+                "breaches": [b.to_dict() for b in self.breaches()],
+            },
             "rules": self.rules,
             "returns": self.returns,
             "clue_changes": self.changes,
@@ -269,6 +293,7 @@ def build_reports(run: IngestRun) -> None:
         as_of=run.as_of,
         missing=not_used,
         not_evaluated=not_evaluated,
+        rate_checks=rate_checks(run.results, run.quality()),
     )
     run.validation = summary.to_dict()
 
@@ -286,6 +311,8 @@ def reuse_reports(run: IngestRun, previous: Previous | None) -> bool:
     if gaps != (before.get("rules") or {}).get("not_evaluated"):
         return False
     if sorted(r.dataset for r in run.results) != sorted(before.get("datasets") or {}):
+        return False
+    if (before.get("quality") or {}).get("thresholds") != run.quality().to_dict():
         return False
     from huimin.runs import link_tree
 
@@ -353,6 +380,8 @@ def run_exit_code(run: IngestRun) -> int:
     failures, and ``ingest`` alone may stage any part of the contract)."""
     if run.errors:
         return EXIT_UNUSABLE
+    if run.breaches():
+        return EXIT_CHECKS_FAILED
     if run.rules is None:
         return EXIT_OK
     statuses = run.statuses()

@@ -42,6 +42,8 @@ SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
 SOURCES_FILE = "sources.yaml"
 #: the district's own parameter values (read by the rule catalogue, not as a dataset)
 PARAMETERS_FILE = "parameters.yaml"
+#: the district's accepted quarantine rates (read by huimin.quality)
+THRESHOLDS_FILE = "thresholds.yaml"
 ALLOWED_TOP_KEYS = ("datasets", "absent")
 ALLOWED_ENTRY_KEYS = {"file", "columns"}
 #: a sources.yaml is a few lines; a larger one is refused before it is read
@@ -268,7 +270,7 @@ def discover(folder: Path) -> Discovery:
     errors: list[DataFileError] = []
     ignored: list[tuple[Path, str]] = []
     for path in sorted(folder.iterdir()):
-        if path.name in (SOURCES_FILE, PARAMETERS_FILE):
+        if path.name in (SOURCES_FILE, PARAMETERS_FILE, THRESHOLDS_FILE):
             continue
         reason = _ignored_reason(path)
         if reason is not None:

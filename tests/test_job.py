@@ -203,3 +203,14 @@ def test_example_values_can_be_included_and_are_labelled(tmp_path: Path) -> None
     labelled = findings.filter(pl.col("rule_id") == "elderly_allowance.amount_not_tier")
     assert labelled.height > 0
     assert labelled.get_column("summary").str.starts_with("【参数未经确认").all()
+
+
+def test_quarantine_rates_above_the_limits_fail_the_checks(tmp_path: Path) -> None:
+    """Without the synthetic district's own thresholds, its planted faults breach the
+    project's limits: the run says which datasets and ends with code 1."""
+    inputs = _sample(tmp_path / "in", without=("thresholds",))
+    code, output = _run("--input", str(inputs), "--output", str(tmp_path / "out"))
+    assert code == 1, output
+    assert "inmates failed the quarantine thresholds" in " ".join(output.split())
+    manifest = _manifest(tmp_path / "out")
+    assert "inmates" in manifest["quality"]["failed_datasets"]  # type: ignore[index]

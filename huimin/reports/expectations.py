@@ -23,12 +23,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from huimin import idnumber
 from schemas.common import EARLIEST_DATE, LATEST_DATE, ContractModel, FieldSpec
+
+if TYPE_CHECKING:
+    from huimin.quality import RateCheck
 
 ID_VALID_MOSTLY = 0.999
 MONTH_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])$"  # no capture group: pandas warns on those
@@ -429,3 +432,39 @@ def suite_notes(
             f"{len(prepared.extra_columns)}."
         )
     return lines
+
+
+# ---------------------------------------------------------------------------- quarantine rates
+
+#: the name of a rate in the quarantine summary frame: ``<dataset>.quarantine_rate``
+QUARANTINE_RATE = "quarantine_rate"
+
+
+def quarantine_column(check: RateCheck) -> str:
+    """``inmates.quarantine_rate`` or ``inmates.quarantine_rate[row:duplicate_row]``."""
+    column = f"{check.dataset}.{QUARANTINE_RATE}"
+    return column if check.reason is None else f"{column}[{check.reason}]"
+
+
+def quarantine_frame(checks: Sequence[RateCheck]) -> pl.DataFrame:
+    """One row holding every rate (computed from the ingestion counts, not from rows)."""
+    return pl.DataFrame(
+        {quarantine_column(c): [round(c.rate, 6)] for c in checks},
+        schema={quarantine_column(c): pl.Float64 for c in checks},
+    )
+
+
+def quarantine_expectations(checks: Sequence[RateCheck]) -> list[ExpectationSpec]:
+    """One expectation per rate: at most its limit (the dataset fails when one is above)."""
+    return [
+        ExpectationSpec(
+            "ExpectColumnMaxToBeBetween",  # its page shows the observed rate
+            {"column": quarantine_column(c), "min_value": 0.0, "max_value": c.limit},
+            f"`{c.dataset}`: rows quarantined at ingestion "
+            f"{'in all' if c.reason is None else 'for this reason'}: {c.quarantined:,} of "
+            f"{c.rows_in:,} rows read; at most {c.limit:.2%} allowed "
+            "(data/reference/quality-thresholds.yaml, or the district's thresholds.yaml).",
+            "quarantine",
+        )
+        for c in checks
+    ]

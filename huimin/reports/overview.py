@@ -1,12 +1,12 @@
 """The report's front page: every dataset's result on one static page.
 
-Great Expectations' own index builds its tables with JavaScript and styles fetched from the
-internet, so on the district's offline network it shows no dataset at all. This page is plain
-HTML with its style inline; it links each dataset's Great Expectations pages (readable offline,
-if unstyled) and keeps their index as ``gx-index.html``. It also lists the datasets that are
-missing (not sent, refused, declared absent) and the rules that were not evaluated, with the
-reason in words, so an empty row is never mistaken for a clean one. Everything written is
-passed through :func:`huimin.redact.redact`.
+This page is plain HTML with its style inline; it links each dataset's Great Expectations pages
+(made to work offline by :mod:`huimin.reports.offline`) and keeps their index as
+``gx-index.html``. Each dataset's quarantine rate is shown with its threshold; a rate above a
+threshold (overall or for one reason) fails the dataset and is spelled out. It also lists the
+datasets that are missing (not sent, refused, declared absent) and the rules that were not
+evaluated, with the reason in words, so an empty row is never mistaken for a clean one.
+Everything written is passed through :func:`huimin.redact.redact`.
 """
 
 from __future__ import annotations
@@ -49,13 +49,23 @@ def _row(site: Path, outcome: Outcome) -> str:
         else ('<span class="fail">未通过 fail</span>')
     )
     rate = "" if outcome.quarantine_rate is None else f"{outcome.quarantine_rate:.3%}"
+    if outcome.quarantine_breaches:
+        rate = f'<span class="fail">{rate}</span>'
+    limit = "" if outcome.quarantine_limit is None else f"≤ {outcome.quarantine_limit:.2%}"
     checked = f"{outcome.validated_rows:,}" + (" (sample)" if outcome.sampled else "")
-    failed = "<br>".join(html.escape(name) for name in outcome.failed_expectations)
+    breaches = [b.removeprefix(f"{outcome.dataset}: ") for b in outcome.quarantine_breaches]
+    checks = [n for n in outcome.failed_expectations if not n.startswith("quarantine_rate(")]
+    failed = "<br>".join(html.escape(name) for name in (*breaches, *checks))
     links = " · ".join(
         part
         for part in (
             _link(site, f"validations/{outcome.dataset}/**/*.html", "result"),
             _link(site, f"expectations/{outcome.dataset}.html", "checks"),
+            (
+                _link(site, "validations/quarantine_rates/**/*.html", "quarantine")
+                if outcome.quarantine_limit is not None
+                else ""
+            ),
         )
         if part
     )
@@ -67,6 +77,7 @@ def _row(site: Path, outcome: Outcome) -> str:
         f'<td class="n">{checked}',
         f'<td class="n">{outcome.quarantined if outcome.quarantined is not None else ""}',
         f'<td class="n">{rate}',
+        f'<td class="n">{limit}',
         f'<td class="n">{outcome.evaluated - outcome.failed} / {outcome.evaluated}',
         failed,
         links,
@@ -119,7 +130,8 @@ def write_overview(
     judged = f" Data judged as of {as_of.isoformat()}." if as_of else ""
     header = (
         "<tr><th>dataset<th>数据集<th>result<th>rows staged<th>rows checked"
-        "<th>quarantined<th>quarantine rate<th>checks passed<th>failed checks<th>details</tr>"
+        "<th>quarantined<th>quarantine rate<th>limit<th>checks passed<th>failed checks"
+        "<th>details</tr>"
     )
     rows = "\n".join(_row(site, o) for o in sorted(outcomes, key=lambda o: o.dataset))
     page = f"""<!doctype html>
@@ -127,7 +139,10 @@ def write_overview(
 <style>{STYLE}</style></head><body>
 <h1>数据质量报告 · Validation report</h1>
 <p>{html.escape(verdict)}.{judged} Rows that failed a row check were set aside at ingestion (see
-<code>quarantine/</code>); these checks look at what was staged. Great Expectations' own index:
+<code>quarantine/</code> and <code>returns/</code>); a dataset fails when its quarantine rate,
+overall or for one reason, is above its threshold (<code>quality-thresholds.yaml</code>, or the
+district's <code>thresholds.yaml</code>), or when a check on the staged rows fails.
+Great Expectations' own index:
 <a href="{GX_INDEX}">{GX_INDEX}</a>.</p>
 <table>{header}
 {rows}

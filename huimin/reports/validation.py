@@ -12,6 +12,12 @@ the frame Great Expectations sees has ID columns masked and free text (names, ac
 to a presence marker (first line of defence, :mod:`huimin.reports.expectations`); then every
 HTML and JSON file of the site goes through :func:`huimin.redact.redact` before the site is
 swapped into place (second line).
+
+Each dataset's quarantine rates (rows set aside at ingestion, overall and per reason) are
+judged against the thresholds of :mod:`huimin.quality` in one more suite,
+``quarantine_rates``, run on a one-row summary frame computed from the ingestion counts (one
+column per rate); a rate above its limit fails its dataset. The site is then made to work offline
+(:mod:`huimin.reports.offline`: no page loads anything from the internet).
 """
 
 from __future__ import annotations
@@ -28,9 +34,9 @@ import time
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -41,9 +47,15 @@ from huimin.reports.expectations import (
     ExpectationSpec,
     PreparedDataset,
     prepare_frame,
+    quarantine_expectations,
+    quarantine_frame,
     suite_notes,
 )
+from huimin.reports.offline import make_offline
 from huimin.reports.overview import write_overview
+
+if TYPE_CHECKING:
+    from huimin.quality import RateCheck
 
 # Must be set before great_expectations is first imported (it is imported lazily, below).
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
@@ -52,6 +64,8 @@ DEFAULT_SAMPLE_ROWS = 200_000
 SUMMARY_FILE = "validation-summary.json"
 #: files of the site that carry data and are redacted (not its scripts and style sheets)
 REDACTED_SUFFIXES = (".html", ".json")
+#: the suite (and asset) holding every dataset's quarantine-rate expectations
+QUARANTINE_SUITE = "quarantine_rates"
 SITE_NAME = "local_site"  # the site every ephemeral context owns; pointed at our directory
 _GX_LOGGER = "great_expectations"
 
@@ -77,6 +91,9 @@ class DatasetValidation:
         quarantined: rows quarantined at ingestion, when known.
         quarantine_rate: ``quarantined / (rows + quarantined)``, when known.
         seconds: time spent on this dataset.
+        quarantine_breaches: each quarantine rate above its threshold, in words; any one makes
+            the dataset fail (``success`` is False).
+        quarantine_limit: the threshold of the overall quarantine rate, when judged.
     """
 
     dataset: str
@@ -93,10 +110,13 @@ class DatasetValidation:
     quarantined: int | None
     quarantine_rate: float | None
     seconds: float
+    quarantine_breaches: tuple[str, ...] = ()
+    quarantine_limit: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["failed_expectations"] = list(self.failed_expectations)
+        out["quarantine_breaches"] = list(self.quarantine_breaches)
         return out
 
 
@@ -357,6 +377,78 @@ def _validate_dataset(
     )
 
 
+def _validate_quarantine(
+    gx: Any,
+    gxe: Any,
+    context: Any,
+    datasource: Any,
+    run_id: Any,
+    outcomes: dict[str, DatasetValidation],
+    rate_checks: Mapping[str, Sequence[RateCheck]],
+) -> dict[str, DatasetValidation]:
+    """Judge every quarantine rate in one suite run on a one-row summary frame (one GX run,
+    one page: a suite per dataset would cost seconds), then fold each dataset's results into
+    its outcome: a rate above its limit fails the dataset."""
+    started = time.perf_counter()
+    checks = [c for name in sorted(outcomes) for c in rate_checks.get(name, ())]
+    if not checks:
+        return outcomes
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=QUARANTINE_SUITE,
+            expectations=[_expectation(gxe, spec) for spec in quarantine_expectations(checks)],
+            notes=[
+                "Quarantine rates: the rows set aside at ingestion, per dataset overall and "
+                "per reason, against the thresholds (docs/validation.md).",
+                *[c.words() + "." for c in checks if c.breached],
+            ],
+            meta={"huimin": {"kind": "quarantine"}},
+        )
+    )
+    batch = datasource.add_dataframe_asset(name=QUARANTINE_SUITE)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=QUARANTINE_SUITE,
+            data=batch.add_batch_definition_whole_dataframe("counts"),
+            suite=suite,
+        )
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": _to_pandas(quarantine_frame(checks))},
+        result_format=_result_format(),
+        run_id=run_id,
+    )
+    failed: dict[str, list[str]] = {}
+    for item in result.results:
+        if not item.success:
+            column = str(item.expectation_config.kwargs.get("column", ""))
+            failed.setdefault(column.split(".")[0], []).append(f"quarantine_rate({column})")
+    share = (time.perf_counter() - started) / len(outcomes)
+    return {
+        name: _fold(outcome, rate_checks.get(name, ()), failed.get(name, []), share)
+        for name, outcome in outcomes.items()
+    }
+
+
+def _fold(
+    outcome: DatasetValidation, checks: Sequence[RateCheck], failed: list[str], seconds: float
+) -> DatasetValidation:
+    if not checks:
+        return outcome
+    breaches = tuple(c.words() for c in checks if c.breached)
+    overall = next((c for c in checks if c.reason is None), None)
+    return replace(
+        outcome,
+        success=outcome.success and not breaches and not failed,
+        evaluated=outcome.evaluated + len(checks),
+        failed=outcome.failed + len(failed),
+        failed_expectations=(*outcome.failed_expectations, *failed),
+        seconds=round(outcome.seconds + seconds, 3),
+        quarantine_breaches=breaches,
+        quarantine_limit=overall.limit if overall else None,
+    )
+
+
 def _rate(quarantined: int | None, rows: int) -> float | None:
     if quarantined is None:
         return None
@@ -403,6 +495,7 @@ def build_validation_reports(
     as_of: dt.date,
     not_evaluated: Sequence[tuple[str, str]] = (),
     missing: Sequence[tuple[str, str]] = (),
+    rate_checks: Mapping[str, Sequence[RateCheck]] | None = None,
 ) -> ValidationSummary:
     """Validate every staged dataset and write one Data Docs site to ``output_dir``.
 
@@ -418,6 +511,9 @@ def build_validation_reports(
             evaluated; listed on the front page under "未评估的规则 / Rules not evaluated".
         missing: (dataset, reason in words) for each dataset missing, refused or declared
             absent; listed on the front page under "缺少的数据集 / Datasets missing".
+        rate_checks: dataset → its quarantine rates judged against the thresholds
+            (:func:`huimin.quality.rate_checks`); each becomes an expectation of the suite
+            ``quarantine_rates``, and a rate above its limit fails the dataset.
 
     Returns:
         The per-dataset outcome and the path of ``output_dir/index.html``.
@@ -463,9 +559,13 @@ def build_validation_reports(
                 outcome = _validate_dataset(gx, gxe, context, datasource, run_id, item)
                 outcomes[dataset] = outcome
                 log.debug("validated %s in %.2fs", dataset, outcome.seconds)
+            outcomes = _validate_quarantine(
+                gx, gxe, context, datasource, run_id, outcomes, rate_checks or {}
+            )
             context.build_data_docs(site_names=[SITE_NAME])
         finally:
             quiet.restore()
+        make_offline(building)
         redacted = _redact_site(building)
         if redacted:
             log.warning("validation report: masked ID-like numbers in %d files", len(redacted))

@@ -104,6 +104,7 @@ def generate(
         summary.files[d] = (wr.path.name, wr.rows)
     truth = pl.concat(truths).sort(["dataset", "source_row", "anomaly_type"])
     write_parquet(truth, output / "truth" / "anomalies.parquet")
+    _write_thresholds(output)
     summary.files["province_clues"] = ("province_clues.xlsx", 157)
     summary.files["truth"] = ("truth/anomalies.parquet", truth.height)
     summary.anomalies = dict(sorted(Counter(truth["anomaly_type"].to_list()).items()))
@@ -128,6 +129,28 @@ def _place(chunk: Chunk, writers: dict[str, ChunkWriter], forms: dict[str, Form]
         "category",
         "detail",
     ).cast(TRUTH_SCHEMA)  # type: ignore[arg-type]
+
+
+SYNTHETIC_THRESHOLDS = """\
+# The synthetic district's accepted quarantine rates (see docs/validation.md).
+# It plants data-quality faults on purpose, at rates a real district would not accept, so
+# that every check can be seen at work; a real district keeps the project's limits.
+defaults:
+  max_quarantined: 30%
+  max_per_reason: 10%
+datasets:
+  # short lists, where each planted fault weighs a lot
+  inmates:
+    max_quarantined: 60%
+    max_per_reason: 30%
+  farmland_subsidy:
+    max_quarantined: 30%
+    max_per_reason: 10%
+"""
+
+
+def _write_thresholds(output: Path) -> None:
+    (output / "thresholds.yaml").write_text(SYNTHETIC_THRESHOLDS, encoding="utf-8")
 
 
 def _write_clues(output: Path, chunk: Chunk) -> None:
