@@ -48,6 +48,9 @@ def shuffle_inputs(source: Path, target: Path, seed: int) -> None:
     for path in sorted(source.iterdir()):
         if not path.is_file():
             continue
+        if path.stem not in DATASETS:  # the district's own settings (thresholds.yaml)
+            shutil.copy(path, target / path.name)
+            continue
         work = target / f".work-{path.stem}"
         work.mkdir()
         known = known_headers(DATASETS[path.stem], {})
