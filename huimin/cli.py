@@ -240,7 +240,7 @@ def _context(
     max_xlsx_bytes: int = XLSX_MAX_UNCOMPRESSED,
     max_xlsx_ratio: float = XLSX_MAX_RATIO,
 ) -> RunContext:
-    from schemas import DATASETS
+    from huimin.schemas import DATASETS
 
     names = frozenset(n.strip() for item in absent or [] for n in item.split(",") if n.strip())
     unknown = sorted(names - set(DATASETS))
@@ -400,7 +400,7 @@ def flow_run(
 ) -> None:
     """Run the district job once as a Prefect flow (a temporary Prefect server starts unless
     PREFECT_API_URL points at one)."""
-    from flows.district import district_run
+    from huimin.flows.district import district_run
 
     if period is not None and not _is_month(period):
         raise ConfigError(f"--period: '{period}' is not a month YYYY-MM")
@@ -435,7 +435,7 @@ def flow_serve(
     ),
 ) -> None:
     """Serve the district job on a schedule (start `prefect server start` first)."""
-    from flows.deployments import serve_district
+    from huimin.flows.deployments import serve_district
 
     serve_district(input_dir, output, cron)
 
@@ -563,7 +563,9 @@ def default_rules() -> Path:
 
 def project_path(*parts: str) -> Path:
     """A file of the project itself, wherever the command is run from."""
-    return Path(__file__).resolve().parents[1].joinpath(*parts)
+    from huimin.resources import project_file
+
+    return project_file(*parts)
 
 
 def _date(value: dt.datetime | None) -> dt.date:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from huimin.atomic import write_text
 from huimin.parsing import EXPECTED_FORM
-from schemas import DATASETS, REGISTRIES, ROSTERS, ContractModel
-from schemas.clues import ProvinceClues
+from huimin.schemas import DATASETS, REGISTRIES, ROSTERS, ContractModel
+from huimin.schemas.clues import ProvinceClues
 
 HEADER = """# Data contract: the datasets huimin accepts
 

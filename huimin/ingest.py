@@ -28,7 +28,7 @@ from huimin.rowchecks import (
     make_plan,
     split_chunk,
 )
-from schemas import ContractModel
+from huimin.schemas import ContractModel
 
 #: rows handled at once; larger files are processed chunk by chunk to bound memory
 CHUNK_ROWS = 1_000_000

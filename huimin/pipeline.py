@@ -37,8 +37,8 @@ from huimin.quality import (
 )
 from huimin.redact import redact_obj
 from huimin.reuse import Previous, dataset_fingerprint, link_dataset
+from huimin.schemas import DATASETS, REGISTRIES, ROSTERS
 from huimin.sources import Discovery, Source, discover
-from schemas import DATASETS, REGISTRIES, ROSTERS
 
 if TYPE_CHECKING:
     from huimin.rules.engine import EachPolicy

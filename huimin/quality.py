@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from huimin.errors import EXIT_CHECKS_FAILED, EXIT_OK, ConfigError
+from huimin.resources import project_file
 from huimin.rules.model import Loc
 from huimin.rules.yamlsrc import YamlRefusedError, YMap, YNode, YScalar, build, compose, suggest
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 if TYPE_CHECKING:
     from huimin.ingest import DatasetResult
 
-PROJECT_THRESHOLDS: Final = (
-    Path(__file__).resolve().parents[1] / "data" / "reference" / "quality-thresholds.yaml"
-)
+PROJECT_THRESHOLDS: Final = project_file("data", "reference", "quality-thresholds.yaml")
 #: the district's own thresholds, in its input folder
 DISTRICT_FILE: Final = "thresholds.yaml"
 MAX_FILE_BYTES: Final = 1 << 20

@@ -40,11 +40,12 @@ from huimin.errors import ConfigError
 from huimin.ingest import DatasetResult, ingest_file
 from huimin.readers import SOURCE_ROW, header_key
 from huimin.redact import redact_obj
+from huimin.resources import project_file
 from huimin.runs import WORK_DIR
-from schemas import ROSTERS
-from schemas.clues import ProvinceClues
+from huimin.schemas import ROSTERS
+from huimin.schemas.clues import ProvinceClues
 
-PROJECT_NAMES = Path(__file__).resolve().parent.parent / "data" / "reference" / "project-names.csv"
+PROJECT_NAMES = project_file("data", "reference", "project-names.csv")
 MATCHES = ("corroborated", "province_only", "outside_district", "unidentified")
 RANK = {name: i for i, name in enumerate(MATCHES)}
 RECONCILIATION_SCHEMA: dict[str, pl.DataType] = {

@@ -35,12 +35,11 @@ from huimin.errors import ConfigError, InternalError
 from huimin.exports import safe_workbook, write_text_cell
 from huimin.ingest import DatasetResult
 from huimin.readers import SOURCE_ROW, header_key
+from huimin.resources import project_file
 from huimin.rowchecks import RAW, REASONS, make_plan
-from schemas import DATASETS, ContractModel
+from huimin.schemas import DATASETS, ContractModel
 
-DEPARTMENTS_CSV: Final = (
-    Path(__file__).resolve().parents[1] / "data" / "reference" / "registry-departments.csv"
-)
+DEPARTMENTS_CSV: Final = project_file("data", "reference", "registry-departments.csv")
 #: the department of a dataset that is never returned (the province's clue list)
 NO_RETURN: Final = "省级下发"
 INSTRUCTIONS_SHEET: Final = "填写说明"

@@ -27,8 +27,8 @@ import polars as pl
 from huimin import __version__
 from huimin.context import RunContext
 from huimin.ingest import DatasetResult
+from huimin.schemas import DATASETS
 from huimin.sources import Source
-from schemas import DATASETS
 
 if TYPE_CHECKING:
     from huimin.pipeline import DatasetStatus
@@ -46,10 +46,9 @@ def code_version() -> str:
     result is never reused across a change of the code that made it."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
-    for folder in (root, root.parent / "schemas"):
-        for path in sorted(folder.rglob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -35,7 +35,7 @@ from pandera.backends.polars.checks import PolarsCheckBackend
 from huimin import parsing
 from huimin.context import MAX_TEXT_CHARS
 from huimin.readers import SOURCE_ROW
-from schemas import ContractModel, FieldSpec
+from huimin.schemas import ContractModel, FieldSpec
 
 RAW = "__raw__"
 NORM = "__norm__"

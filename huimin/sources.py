@@ -36,7 +36,7 @@ from huimin.rules.yamlsrc import (
     compose,
     suggest,
 )
-from schemas import DATASETS, ContractModel
+from huimin.schemas import DATASETS, ContractModel
 
 SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
 SOURCES_FILE = "sources.yaml"

@@ -13,7 +13,7 @@ from huimin.idnumber import make_id
 from huimin.ingest import ingest_file
 from huimin.rowchecks import FLAG, RAW, flag_chunk, make_plan
 from huimin.rules.context import prepare
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 BORN = dt.date(2023, 6, 1)
 LATER = dt.date(2024, 1, 1)  # the ID's birth date has passed: valid

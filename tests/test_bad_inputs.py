@@ -26,8 +26,8 @@ from huimin.context import Limits, RunContext
 from huimin.errors import EXIT_CHECKS_FAILED, EXIT_OK, EXIT_UNUSABLE, ConfigError, DataFileError
 from huimin.ingest import DatasetResult, ingest_file
 from huimin.readers import SOURCE_ROW
+from huimin.schemas import DATASETS
 from huimin.sources import discover
-from schemas import DATASETS
 
 EXIT_DATA_ERROR = EXIT_UNUSABLE
 

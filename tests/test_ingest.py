@@ -14,7 +14,7 @@ from huimin.context import RunContext
 from huimin.idnumber import make_id
 from huimin.ingest import ingest_file
 from huimin.pipeline import ingest_folder
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 AS_OF = dt.date(2024, 1, 1)
 HEADER = "公民身份号码,姓名,死亡日期,数据来源,备注"

@@ -123,7 +123,7 @@ def test_prefect_keeps_no_full_id(tmp_path: Path, prefect_harness: None) -> None
     from prefect.client.orchestration import get_client
     from prefect.logging.handlers import APILogWorker
 
-    from flows.district import district_run
+    from huimin.flows.district import district_run
 
     leaks: list[str] = []
     for folder in FLOWN:

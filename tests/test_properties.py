@@ -30,7 +30,7 @@ from huimin.ingest import ingest_file
 from huimin.redact import find_full_ids
 from huimin.rules.loader import load_rules, rule_files
 from huimin.rules.model import RuleFileError
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 AS_OF = dt.date(2024, 1, 1)
 GOOD_RULES = Path(__file__).parent / "bad_rules" / "_good" / "dibao_rural.yaml"

@@ -19,7 +19,7 @@ from huimin.context import Limits, RunContext
 from huimin.errors import DataFileError
 from huimin.ingest import ingest_file
 from huimin.readers import SOURCE_ROW, normalise_csv, read_table
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 AS_OF = dt.date(2024, 1, 1)
 A = "420112193503120112"

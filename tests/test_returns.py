@@ -36,8 +36,8 @@ from huimin.returns import (
     write_returns,
 )
 from huimin.rowchecks import REASONS
+from huimin.schemas import DATASETS, REGISTRIES, ROSTERS
 from huimin.sources import discover
-from schemas import DATASETS, REGISTRIES, ROSTERS
 
 TESTS = Path(__file__).parent
 CORPUS = TESTS / "bad_inputs"

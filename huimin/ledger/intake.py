@@ -235,7 +235,7 @@ def _corroborated(output: Path | None) -> dict[str, str]:
 
 def _list_rows(path: Path, result: IntakeResult) -> list[dict[str, Any]]:
     from huimin.ingest import ingest_file
-    from schemas.clues import ProvinceClues
+    from huimin.schemas.clues import ProvinceClues
 
     if not path.is_file():
         raise DataFileError(path, "no such file", "give the provincial clue list (XLSX or CSV)")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from huimin import idnumber
-from schemas.common import EARLIEST_DATE, LATEST_DATE, ContractModel, FieldSpec
+from huimin.schemas.common import EARLIEST_DATE, LATEST_DATE, ContractModel, FieldSpec
 
 if TYPE_CHECKING:
     from huimin.quality import RateCheck

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-import schemas
+import huimin.schemas as schemas
 from huimin.atomic import dir_mode
 from huimin.redact import redact
 from huimin.reports.expectations import (

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from huimin.context import RunContext
+from huimin.resources import project_file
 from huimin.rules.clue_ids import district_key
 from huimin.rules.engine import EachPolicy, RuleRun, load_staged, roster_frame, run_rules
 from huimin.rules.executors import PreparedData, RuleContext
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from huimin.pipeline import DatasetStatus
     from huimin.reuse import ReusedPolicy
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+DEFAULT_RULES = project_file("rules")
 
 
 def load_catalogue(folder: Path = DEFAULT_RULES, overrides: Path | None = None) -> list[RuleFile]:

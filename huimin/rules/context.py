@@ -27,7 +27,7 @@ import polars as pl
 
 from huimin import idnumber
 from huimin.rules.model import DATE_SUFFIX
-from schemas import DATASETS, ContractModel
+from huimin.schemas import DATASETS, ContractModel
 
 #: datasets rules may name that pool rosters of the same columns: ``dibao`` is 低保, urban or rural
 POOLED: dict[str, tuple[str, ...]] = {"dibao": ("dibao_rural", "dibao_urban")}

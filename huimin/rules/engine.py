@@ -24,7 +24,7 @@ from huimin.rules.model import Parameter, Rule, RuleFile, rule_needs
 if TYPE_CHECKING:
     from huimin.reuse import ReusedPolicy
 from huimin.rules.params import effective_ranges, param_source, param_status, param_struct
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 __all__ = ["CLUE_SCHEMA", "FINDING_SCHEMA", "RuleRun", "load_staged", "run_rules"]
 

@@ -15,7 +15,7 @@ import polars as pl
 from huimin import idnumber, parsing
 from huimin.rules.engine import RuleRun, run_rules
 from huimin.rules.model import Example, Rule, RuleFile
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 
 @dataclass(frozen=True)

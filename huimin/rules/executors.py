@@ -18,7 +18,7 @@ import polars as pl
 
 from huimin.rules.context import POOLED, TOTALS, prepare
 from huimin.rules.model import Rule, RuleFile
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 ROW = "_source_row"
 EVIDENCE = "__evidence__"

@@ -20,7 +20,7 @@ import polars as pl
 from huimin.rules.executors import EVIDENCE, MEMBER, ROW
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.templates import render
-from schemas import DATASETS, ContractModel
+from huimin.schemas import DATASETS, ContractModel
 
 HIT = pl.Struct(
     {"row": pl.Int64(), "subject": pl.String(), "period": pl.String(), "amount": pl.Float64()}

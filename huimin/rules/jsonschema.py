@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from huimin.resources import project_file
 from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec
 from huimin.rules.loader import (
     DATASET_NAMES,
@@ -37,9 +38,9 @@ from huimin.rules.params_loader import (
     VALUE_REQUIRED,
 )
 from huimin.rules.templates import BASE_FIELDS
-from schemas import DATASETS, FieldSpec
+from huimin.schemas import DATASETS, FieldSpec
 
-RULES = Path(__file__).resolve().parents[2] / "rules"
+RULES = project_file("rules")
 SCHEMA_PATH = RULES / "rule.schema.json"
 PARAMETER_SCHEMA_PATH = RULES / "parameters" / "parameter.schema.json"
 DISTRICT_SCHEMA_PATH = RULES / "parameters" / "district.schema.json"

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 import polars as pl
 
+from huimin.resources import project_file
 from huimin.rules import context
 from huimin.rules.kinds import ALL_KIND_KEYS, COMMON_KEYS, KINDS, SEVERITIES, KeySpec, RuleCheck
 from huimin.rules.model import (
@@ -57,7 +58,7 @@ from huimin.rules.yamlsrc import (
     parse,
     suggest,
 )
-from schemas import DATASETS, ROSTERS, FieldSpec
+from huimin.schemas import DATASETS, ROSTERS, FieldSpec
 
 ROSTER_NAMES = tuple(model.__dataset__ for model in ROSTERS)
 #: what registry/dataset/roster keys may name: the contract's datasets and the pooled ones
@@ -76,7 +77,7 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 #: a rule file is a few dozen kB; anything this large is refused before it is read
 MAX_RULE_FILE_BYTES = 2 << 20
 #: the project's parameter tree, used by rule files in a folder without its own
-PROJECT_TREE = Path(__file__).resolve().parents[2] / "rules" / "parameters"
+PROJECT_TREE = project_file("rules", "parameters")
 
 
 def rule_files(folder: Path = Path("rules")) -> list[Path]:

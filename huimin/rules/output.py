@@ -19,7 +19,7 @@ import polars as pl
 from huimin.atomic import atomic_path, write_parquet
 from huimin.exports import safe_workbook, write_text_cell
 from huimin.rules.findings import SUBJECT_KINDS_ZH
-from schemas import ROSTERS
+from huimin.schemas import ROSTERS
 
 #: sheet 1 of clues.xlsx: (column, header, width)
 CLUE_COLUMNS: tuple[tuple[str, str, int], ...] = (

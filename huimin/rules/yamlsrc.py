@@ -36,7 +36,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from huimin.rules.context import condition_schema
 from huimin.rules.model import Loc, RuleProblem
 from huimin.rules.sql import sql_refusal
-from schemas import DATASETS, FieldSpec
+from huimin.schemas import DATASETS, FieldSpec
 
 _TAG = "tag:yaml.org,2002:"
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")

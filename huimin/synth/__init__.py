@@ -17,7 +17,7 @@ import polars as pl
 from rich.console import Console
 from rich.progress import Progress
 
-import schemas
+import huimin.schemas as schemas
 from huimin.atomic import write_parquet
 from huimin.synth.build import DATASET_NAMES, Chunk, build_world, render_chunk, sizing_for
 from huimin.synth.geography import load_geography

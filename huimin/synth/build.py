@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-import schemas
+import huimin.schemas as schemas
 from huimin.synth import plant_civil, plant_dated, plant_other
 from huimin.synth.faults import applicable, plant_benign, plant_dq
 from huimin.synth.geography import Geography

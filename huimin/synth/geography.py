@@ -9,8 +9,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from huimin.resources import project_file
+
 DISTRICT_CODE = 420112
-STREETS_CSV = Path(__file__).resolve().parents[2] / "data" / "reference" / "streets.csv"
+STREETS_CSV = project_file("data", "reference", "streets.csv")
 
 #: address codes (GB/T 2260) of ID numbers and their weights: mostly the district,
 #: then other Wuhan districts, other Hubei prefectures, other provinces

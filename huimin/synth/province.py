@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 
+from huimin.resources import project_file
 from huimin.synth.anomalies import CATALOGUE
 from huimin.synth.registries import uniform_days
 from huimin.synth.world import World, dates
 
-APPENDIX = Path(__file__).resolve().parents[2] / "data" / "reference" / "appendix-clue-counts.csv"
+APPENDIX = project_file("data", "reference", "appendix-clue-counts.csv")
 PROJECT_DATASET = {
     "实际种粮农民一次性补贴": "grain_subsidy",
     "汽车以旧换新补贴": "car_tradein",

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-import schemas
-from schemas.common import FieldSpec
+import huimin.schemas as schemas
+from huimin.schemas.common import FieldSpec
 
 
 @dataclass(frozen=True)

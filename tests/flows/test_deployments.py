@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.deployments import TIMEZONE, deployment, require_server
+from huimin.flows.deployments import TIMEZONE, deployment, require_server
 from huimin.errors import ConfigError
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.district import district_run, ingest_dataset
+from huimin.flows.district import district_run, ingest_dataset
 from huimin.context import RunContext
 from huimin.idnumber import make_id
 from huimin.sources import discover

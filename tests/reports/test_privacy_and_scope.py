@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import schemas
+import huimin.schemas as schemas
 from huimin.redact import find_full_ids
 from huimin.reports import build_validation_reports
 from tests.reports.test_validation import make_staged, write_staged

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import schemas
+import huimin.schemas as schemas
 from huimin.ingest import DatasetResult
 from huimin.quality import load_thresholds, rate_checks
 from huimin.redact import find_full_ids

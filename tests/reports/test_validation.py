@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import schemas
+import huimin.schemas as schemas
 from huimin import idnumber
 from huimin.reports import ValidationSummary, build_validation_reports
-from schemas.common import ContractModel
+from huimin.schemas.common import ContractModel
 
 #: \d{17}[\dX] not inside a longer number: float digits such as 0.009900990099009901 are no ID
 FULL_ID = re.compile(rb"(?<![\d.])\d{17}[\dX](?!\d)")

@@ -26,7 +26,7 @@ EXAMPLES = [
 
 
 def test_the_catalogue_covers_every_roster_with_at_least_50_rules() -> None:
-    from schemas import ROSTERS
+    from huimin.schemas import ROSTERS
 
     assert {f.policy for f in CATALOGUE} == {m.__dataset__ for m in ROSTERS}
     assert sum(len(f.rules) for f in CATALOGUE) >= 50
@@ -42,7 +42,7 @@ def shuffle_inputs(source: Path, target: Path, seed: int) -> None:
     """Every input file rewritten as Parquet of text, same headers, rows in another order."""
     from huimin.ingest import known_headers
     from huimin.readers import SOURCE_ROW, read_table
-    from schemas import DATASETS
+    from huimin.schemas import DATASETS
 
     target.mkdir(parents=True)
     for path in sorted(source.iterdir()):

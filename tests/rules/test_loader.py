@@ -29,7 +29,7 @@ from huimin.rules.params_loader import district_file, load_tree, tree_files, unu
 from huimin.rules.sql import FUNCTIONS, sql_references, sql_refusal
 from huimin.rules.templates import placeholders
 from huimin.rules.yamlsrc import parse, plain
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 REPO = Path(__file__).parents[2]
 GOOD = REPO / "tests" / "bad_rules" / "_good" / "dibao_rural.yaml"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from huimin.datadict import render
-from schemas import DATASETS, REGISTRIES, ROSTERS
+from huimin.schemas import DATASETS, REGISTRIES, ROSTERS
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDORED = ROOT / "data" / "reference" / "data-contract.yaml"

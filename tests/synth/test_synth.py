@@ -9,7 +9,7 @@ import fastexcel
 import polars as pl
 import pytest
 
-import schemas
+import huimin.schemas as schemas
 from huimin.idnumber import is_valid
 from huimin.synth import generate
 from huimin.synth.anomalies import DATA_QUALITY, POLICY

@@ -8,7 +8,7 @@ import polars as pl
 from huimin.rules.executors import RuleContext, evidence, expr
 from huimin.rules.kinds.spec import KeySpec, KindSpec
 from huimin.rules.model import Rule
-from schemas import DATASETS
+from huimin.schemas import DATASETS
 
 
 def _order_columns(ctx: RuleContext, rule: Rule) -> list[pl.Expr]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schemas.common import Bool, ContractModel, Date, Enum, IdNumber, Text, Yuan
+from huimin.schemas.common import Bool, ContractModel, Date, Enum, IdNumber, Text, Yuan
 
 DIFFICULTY = ["低保家庭", "特困供养", "残疾学生", "脱贫家庭", "其他困难"]
 

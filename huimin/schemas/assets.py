@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schemas.common import Area, ContractModel, Date, Enum, Float, IdNumber, Text
+from huimin.schemas.common import Area, ContractModel, Date, Enum, Float, IdNumber, Text
 
 
 class Vehicles(ContractModel):

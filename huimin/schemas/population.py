@@ -9,7 +9,7 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from huimin import idnumber
-from schemas.common import ContractModel, Date, Enum, IdNumber, Text
+from huimin.schemas.common import ContractModel, Date, Enum, IdNumber, Text
 
 
 class Population(ContractModel):

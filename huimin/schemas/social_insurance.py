@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.common import ContractModel, Enum, IdNumber, Text, Year, Yuan
+from huimin.schemas.common import ContractModel, Enum, IdNumber, Text, Year, Yuan
 
 
 class PremiumSubsidy(ContractModel):

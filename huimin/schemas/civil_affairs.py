@@ -6,8 +6,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from schemas.base_checks import household_size_consistent
-from schemas.common import ContractModel, Enum, IdNumber, Int, Month, Text, Yuan
+from huimin.schemas.base_checks import household_size_consistent
+from huimin.schemas.common import ContractModel, Enum, IdNumber, Int, Month, Text, Yuan
 
 
 class _Dibao(ContractModel):

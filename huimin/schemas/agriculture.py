@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schemas.common import Area, ContractModel, Date, IdNumber, Text, Year, Yuan
+from huimin.schemas.common import Area, ContractModel, Date, IdNumber, Text, Year, Yuan
 
 
 class LandContracts(ContractModel):

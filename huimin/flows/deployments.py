@@ -13,7 +13,7 @@ from typing import Any
 
 from prefect.schedules import Cron
 
-from flows.district import district_run
+from huimin.flows.district import district_run
 from huimin.errors import ConfigError
 
 TIMEZONE = "Asia/Shanghai"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schemas.common import ContractModel, Date, IdNumber, Text, Yuan
+from huimin.schemas.common import ContractModel, Date, IdNumber, Text, Yuan
 
 
 class ProvinceClues(ContractModel):

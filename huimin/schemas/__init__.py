@@ -5,18 +5,18 @@
 
 from __future__ import annotations
 
-from schemas.agriculture import FarmlandSubsidy, GrainSubsidy, LandContracts
-from schemas.assets import Enterprises, Properties, Vehicles
-from schemas.civil_affairs import DibaoRural, DibaoUrban, ElderlyAllowance, Tekun
-from schemas.clues import ProvinceClues
-from schemas.commerce import CarTradein
-from schemas.common import ContractModel, FieldSpec
-from schemas.disability import DisabilityCards, DisabilityCare, DisabilityLiving
-from schemas.education import StudentAidCompulsory, StudentAidHighschool, Students
-from schemas.population import Deaths, Population
-from schemas.public_sector import Inmates, PensionInsured, PublicEmployees
-from schemas.resettlement import ResettlementRegistry, ResettlementSubsidy
-from schemas.social_insurance import PremiumSubsidy
+from huimin.schemas.agriculture import FarmlandSubsidy, GrainSubsidy, LandContracts
+from huimin.schemas.assets import Enterprises, Properties, Vehicles
+from huimin.schemas.civil_affairs import DibaoRural, DibaoUrban, ElderlyAllowance, Tekun
+from huimin.schemas.clues import ProvinceClues
+from huimin.schemas.commerce import CarTradein
+from huimin.schemas.common import ContractModel, FieldSpec
+from huimin.schemas.disability import DisabilityCards, DisabilityCare, DisabilityLiving
+from huimin.schemas.education import StudentAidCompulsory, StudentAidHighschool, Students
+from huimin.schemas.population import Deaths, Population
+from huimin.schemas.public_sector import Inmates, PensionInsured, PublicEmployees
+from huimin.schemas.resettlement import ResettlementRegistry, ResettlementSubsidy
+from huimin.schemas.social_insurance import PremiumSubsidy
 
 REGISTRIES: tuple[type[ContractModel], ...] = (
     Population,

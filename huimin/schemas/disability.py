@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schemas.common import ContractModel, Date, Enum, IdNumber, Int, Month, Text, Yuan
+from huimin.schemas.common import ContractModel, Date, Enum, IdNumber, Int, Month, Text, Yuan
 
 
 class DisabilityCards(ContractModel):
