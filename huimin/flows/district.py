@@ -18,6 +18,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from huimin import pipeline
 from huimin.context import RunContext
@@ -79,7 +80,15 @@ def month_end(period: str) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-@flow(name="huimin-district-run", log_prints=True)
+#: datasets are ingested two at a time: each may hold a few million rows in memory
+MAX_PARALLEL_TASKS = 2
+
+
+@flow(
+    name="huimin-district-run",
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_TASKS),  # type: ignore[arg-type]
+)
 def district_run(
     input_dir: Path,
     output_dir: Path,
