@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from huimin.errors import EXIT_CHECKS_FAILED, EXIT_OK, ConfigError
 from huimin.resources import project_file
 from huimin.rules.model import Loc
-from huimin.rules.yamlsrc import YamlRefusedError, YMap, YNode, YScalar, build, compose, suggest
+from huimin.rules.yamlsrc import YMap, YNode, YScalar, config_tree, suggest
 from huimin.schemas import DATASETS
 
 if TYPE_CHECKING:
@@ -211,21 +211,7 @@ def _read(path: Path) -> YNode | None:
         raise ConfigError(f"{path}: not UTF-8 text: save it as UTF-8") from None
     except OSError:
         raise ConfigError(f"{path}: cannot be read: check its permissions") from None
-    try:
-        root = compose(text, str(path))
-    except YamlRefusedError as refused:
-        detail = " ".join(refused.detail.split())
-        if refused.syntax:
-            raise ConfigError(
-                f"{refused.loc}: not valid YAML ({detail}): check the indentation and quoting there"
-            ) from None
-        raise ConfigError(f"{refused.loc}: {detail}") from None
-    if root is None:
-        return None
-    tree, problems = build(root, str(path))
-    if problems:
-        raise ConfigError(str(min(problems, key=lambda p: (p.loc.line, p.loc.column))))
-    return tree
+    return config_tree(text, path)
 
 
 def _mapping(node: YNode, what: str) -> YMap:

@@ -27,13 +27,11 @@ from pathlib import Path
 from huimin.errors import ConfigError, DataFileError
 from huimin.rules.model import Loc
 from huimin.rules.yamlsrc import (
-    YamlRefusedError,
     YMap,
     YNode,
     YScalar,
     YSeq,
-    build,
-    compose,
+    config_tree,
     suggest,
 )
 from huimin.schemas import DATASETS, ContractModel
@@ -103,22 +101,7 @@ def _read_tree(path: Path, folder: Path) -> YNode | None:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: save it as UTF-8") from exc
-    try:
-        root = compose(text, str(path))
-    except YamlRefusedError as refused:
-        detail = " ".join(refused.detail.split())
-        if refused.syntax:
-            raise ConfigError(
-                f"{refused.loc}: not valid YAML ({detail}): check the indentation and quoting there"
-            ) from None
-        raise ConfigError(f"{refused.loc}: {detail}") from None
-    if root is None:
-        return None
-    tree, problems = build(root, str(path))
-    if problems:
-        first = min(problems, key=lambda p: (p.loc.line, p.loc.column))
-        raise ConfigError(str(first))
-    return tree
+    return config_tree(text, path)
 
 
 def _text(node: YNode, what: str) -> str:

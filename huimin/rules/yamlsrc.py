@@ -20,6 +20,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -558,3 +559,25 @@ class SqlChecker:
                 self.reader.add(
                     loc, f"{what}: {message} in roster '{roster}' (pooled by across)", hint
                 )
+
+
+def config_tree(text: str, path: Path) -> YNode | None:
+    """A settings file (``sources.yaml``, ``thresholds.yaml`` ...) as located nodes; its first
+    problem, refused construct or syntax error raises ConfigError with file:line:col."""
+    from huimin.errors import ConfigError
+
+    try:
+        root = compose(text, str(path))
+    except YamlRefusedError as refused:
+        detail = " ".join(refused.detail.split())
+        if refused.syntax:
+            raise ConfigError(
+                f"{refused.loc}: not valid YAML ({detail}): check the indentation and quoting there"
+            ) from None
+        raise ConfigError(f"{refused.loc}: {detail}") from None
+    if root is None:
+        return None
+    tree, problems = build(root, str(path))
+    if problems:
+        raise ConfigError(str(min(problems, key=lambda p: (p.loc.line, p.loc.column))))
+    return tree
