@@ -69,9 +69,16 @@ flow_app = typer.Typer(help="Run the district job as a Prefect flow, once or on 
 app.add_typer(flow_app, name="flow")
 from huimin import cli_reconcile  # noqa: E402
 from huimin.cli_ledger import app as ledger_app  # noqa: E402
+from huimin.cli_ledger_workbook import app as ledger_workbook_app  # noqa: E402
+
+# the street workbooks' export and import belong under `huimin ledger` too
+ledger_app.registered_commands.extend(ledger_workbook_app.registered_commands)
 
 app.add_typer(cli_reconcile.app)
 app.add_typer(ledger_app, name="ledger")
+from huimin.cli_stats import app as stats_app  # noqa: E402
+
+app.add_typer(stats_app, name="stats")
 rules_app = typer.Typer(help="The rule catalogue: check, test, explain, score against a truth.")
 app.add_typer(rules_app, name="rules")
 

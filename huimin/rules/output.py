@@ -19,7 +19,18 @@ import polars as pl
 from huimin.atomic import atomic_path, write_parquet
 from huimin.exports import safe_workbook, write_text_cell
 from huimin.rules.findings import SUBJECT_KINDS_ZH
-from huimin.schemas import ROSTERS
+from huimin.stats import NO_STREET, PROJECT_ORDER, STREETS, appendix_table
+
+__all__ = [
+    "CLUE_COLUMNS",
+    "FINDING_COLUMNS",
+    "NO_STREET",
+    "PROJECT_ORDER",
+    "SEVERITY_ZH",
+    "STREETS",
+    "street_summary",
+    "write_clues",
+]
 
 #: sheet 1 of clues.xlsx: (column, header, width)
 CLUE_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -55,72 +66,13 @@ FIXED_CREATED = dt.datetime(2023, 1, 1)
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 
 
-STREETS = (
-    "吴家山街",
-    "长青街",
-    "慈惠街",
-    "走马岭街",
-    "辛安渡街",
-    "新沟镇街",
-    "东山街",
-    "柏泉街",
-    "径河街",
-    "金银湖街",
-    "将军路街",
-    "常青花园",
-)
-
-
-#: the appendix table's order of projects (序号 1–13), which the contract's rosters follow
-PROJECT_ORDER = {model.__roster_project__: i for i, model in enumerate(ROSTERS)}
-
-
-NO_STREET = "无街道（经销商、学校等）"
-
-
 def street_summary(clues: pl.DataFrame) -> pl.DataFrame:
     """Clues per department and project, and per street, in the form of the district's table.
 
-    Columns follow the appendix of the 2023 plan (业务主管部门, 项目名称, 线索数量, then the 12
-    streets), then a column for clues with no street (dealers, schools), so that every row's
-    street cells add up to its 线索数量; 汇总 closes it.
+    The very table ``huimin stats`` makes from the ledger (:func:`huimin.stats.appendix_table`),
+    so that the two can never disagree.
     """
-    columns = [*STREETS, NO_STREET]
-    counts = (
-        clues.select("department", "project", pl.col("street").fill_null(NO_STREET))
-        .with_columns(
-            pl.when(pl.col("street").is_in(list(STREETS)))
-            .then(pl.col("street"))
-            .otherwise(pl.lit(NO_STREET))
-            .alias("street")
-        )
-        .group_by("department", "project", "street")
-        .len()
-    )
-    rows = []
-    for (department, project), group in counts.group_by(
-        "department", "project", maintain_order=True
-    ):
-        cells = dict(group.select("street", "len").iter_rows())
-        rows.append(
-            {
-                "业务主管部门": department,
-                "项目名称": project,
-                "线索数量": int(group.get_column("len").sum()),
-                **{column: int(cells.get(column, 0)) for column in columns},
-            }
-        )
-    schema = {"业务主管部门": pl.String, "项目名称": pl.String, "线索数量": pl.Int64}
-    schema.update({column: pl.Int64 for column in columns})
-    table = pl.DataFrame(rows, schema=schema).sort(
-        pl.col("项目名称").replace_strict(PROJECT_ORDER, default=len(PROJECT_ORDER))
-    )
-    total_row = table.select(
-        pl.lit("").alias("业务主管部门"),
-        pl.lit("汇总").alias("项目名称"),
-        *[pl.col(c).sum() for c in ["线索数量", *columns]],
-    )
-    return pl.concat([table, total_row], how="vertical_relaxed")
+    return appendix_table(clues)
 
 
 def _cell(value: Any, column: str) -> Any:

@@ -1,0 +1,165 @@
+"""``huimin stats``: the appendix table and the progress tables from the ledger; ``stats check``
+cross-foots any table of the appendix's form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import IO, Annotated, cast
+
+import polars as pl
+import typer
+from rich.console import Console
+
+from huimin.atomic import atomic_path
+from huimin.boundary import guarded
+from huimin.errors import ConfigError
+from huimin.exports import safe_workbook, write_csv, write_text_cell
+from huimin.ledger.store import Ledger
+from huimin.redact import RedactingWriter, redact
+from huimin.stats import (
+    SOURCES,
+    Discrepancy,
+    appendix_table,
+    cross_foot,
+    ledger_clues_frame,
+    progress_table,
+    read_table,
+    with_source,
+)
+
+console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
+
+app = typer.Typer(
+    help="The district's statistics from the ledger: the appendix table (department × project "
+    "× street) and progress by street, department and project.",
+    invoke_without_command=True,
+)
+
+LedgerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ledger",
+        help="Ledger file or database URL; default $HUIMIN_LEDGER or "
+        "~/.local/share/huimin/ledger.sqlite.",
+    ),
+]
+SourceOpt = Annotated[
+    str, typer.Option("--source", help="Clues of this source only: province, district or all.")
+]
+OutputOpt = Annotated[Path, typer.Option("--output", help="Folder for the tables (CSV and XLSX).")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Date for overdue clues, YYYY-MM-DD (default today).")
+]
+
+#: file stem → (sheet name, title)
+TABLES = {
+    "appendix": ("按街道汇总", "问题线索数量统计表（按项目、街道）"),
+    "progress-street": ("按街道进度", "核查整改进度（按街道）"),
+    "progress-department": ("按部门进度", "核查整改进度（按业务主管部门）"),
+    "progress-project": ("按项目进度", "核查整改进度（按项目）"),
+}
+
+
+def _say(text: str) -> None:
+    console.print(redact(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def _as_of(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--as-of {text!r} is not a date: give YYYY-MM-DD") from None
+
+
+def _source(text: str) -> str:
+    if text not in ("all", *SOURCES):
+        raise ConfigError(f"--source {text!r}: one of all, {', '.join(SOURCES)}")
+    return text
+
+
+def _write_xlsx(tables: dict[str, pl.DataFrame], path: Path) -> None:
+    with atomic_path(path) as tmp:
+        workbook = safe_workbook(tmp)
+        head = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        bold = workbook.add_format({"bold": True, "font_size": 14})
+        for stem, frame in tables.items():
+            name, title = TABLES[stem]
+            sheet = workbook.add_worksheet(name)
+            write_text_cell(sheet, 0, 0, title, bold)
+            for col, header in enumerate(frame.columns):
+                write_text_cell(sheet, 1, col, header, head)
+            for r, row in enumerate(frame.iter_rows(), start=2):
+                for col, value in enumerate(row):
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        sheet.write_number(r, col, float(value))
+                    else:
+                        write_text_cell(sheet, r, col, None if value is None else str(value))
+            sheet.freeze_panes(2, 0)
+        workbook.close()
+
+
+def write_stats(clues: pl.DataFrame, output: Path) -> list[Path]:
+    """The appendix table and the three progress tables, each as CSV, and all in one XLSX."""
+    output.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "appendix": appendix_table(clues),
+        "progress-street": progress_table(clues, "street"),
+        "progress-department": progress_table(clues, "department"),
+        "progress-project": progress_table(clues, "project"),
+    }
+    written = [write_csv(frame, output / f"{stem}.csv") for stem, frame in tables.items()]
+    xlsx = output / "stats.xlsx"
+    _write_xlsx(tables, xlsx)
+    return [*written, xlsx]
+
+
+@app.callback()
+@guarded(console)
+def stats(
+    ctx: typer.Context,
+    ledger: LedgerOpt = None,
+    source: SourceOpt = "all",
+    output: OutputOpt = Path("stats"),
+    as_of: AsOfOpt = None,
+) -> None:
+    """Regenerate the appendix table and the progress tables from the ledger."""
+    if ctx.invoked_subcommand is not None:
+        return
+    chosen, day = _source(source), _as_of(as_of)
+    opened = Ledger.open(ledger)
+    try:
+        with opened.read() as session:
+            clues = with_source(ledger_clues_frame(session, day), chosen)
+        written = write_stats(clues, output)
+        _say(f"clues: {clues.height:,} (source: {chosen}); overdue as of {day.isoformat()}")
+        _say(f"written: {', '.join(str(p) for p in written)}")
+        _say(opened.head().line())
+    finally:
+        opened.dispose()
+
+
+def _shown(value: float | None) -> str:
+    if value is None:
+        return "(blank)"
+    if value != value:
+        return "(not a number)"
+    return f"{value:g}"
+
+
+@app.command("check")
+@guarded(console)
+def check(
+    table: Annotated[Path, typer.Argument(help="A table in the appendix's form (CSV).")],
+) -> None:
+    """Cross-foot a table: each row's total against its street cells, each column against 汇总."""
+    header, rows = read_table(table)
+    found: list[Discrepancy] = cross_foot(header, rows)
+    for d in found:
+        _say(f"{d.row} | {d.column}: expected {d.expected:g}, found {_shown(d.found)}")
+    if found:
+        _say(f"{len(found)} discrepancies in {table}")
+        raise typer.Exit(1)
+    _say(f"{table}: every total cross-foots")
