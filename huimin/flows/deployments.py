@@ -13,8 +13,8 @@ from typing import Any
 
 from prefect.schedules import Cron
 
-from huimin.flows.district import district_run
 from huimin.errors import ConfigError
+from huimin.flows.district import district_run
 
 TIMEZONE = "Asia/Shanghai"
 DEPLOYMENT = "district-nightly"

@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from huimin import pipeline
+from huimin import __version__, pipeline
 from huimin.context import RunContext
 from huimin.ingest import DatasetResult
 from huimin.redact import install_log_redaction, redact, redact_obj
@@ -180,18 +180,22 @@ def _district_run(
 
 
 def _record_failure(output_dir: Path, period: str, exc: Exception) -> None:
-    """What happened, beside the published result (which stays as it was)."""
+    """A manifest of the failed attempt, ``OUT.runs/failed-run-manifest.json``, beside the
+    published result (which stays as it was)."""
     root = runs_root(output_dir.absolute())
     record = {
+        "huimin_version": __version__,
+        "status": "failed",
         "period": period,
         "failed_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "exit_code": getattr(exc, "exit_code", 3),
         "error": type(exc).__name__,
         "message": redact(str(exc))[:2000],
         "published_result_unchanged": True,
     }
     try:
         root.mkdir(parents=True, exist_ok=True)
-        (root / "last-failure.json").write_text(
+        (root / "failed-run-manifest.json").write_text(
             json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
     except OSError:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from huimin.flows.deployments import TIMEZONE, deployment, require_server
 from huimin.errors import ConfigError
+from huimin.flows.deployments import TIMEZONE, deployment, require_server
 
 
 def test_the_deployment_fires_at_two_in_the_morning_in_wuhan(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from huimin.flows.district import district_run, ingest_dataset
 from huimin.context import RunContext
+from huimin.flows.district import district_run, ingest_dataset
 from huimin.idnumber import make_id
 from huimin.sources import discover
 
