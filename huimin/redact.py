@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePath
 from typing import Any, TextIO
 
-from huimin.idnumber import check_char
+from huimin.idnumber import check_char, has_province_code
 
 #: what a masked ID looks like: first 6, 8 stars, last 4
 MASK_STARS = "********"
@@ -214,7 +214,7 @@ def find_full_ids(text: str) -> list[str]:
     """Unmasked ID numbers in ``text``: what a leak scan of an output must never find.
 
     Returns every 18-character ID (solid or grouped 6-8-4; also after a decimal point when its
-    check character is right) and every 15-digit old ID with a plausible region and a real
+    check character is right) and every 15-digit old ID with a province code and a real
     birth date (:func:`looks_like_id`), as written in ``text``, in order. Hex digests and UUIDs
     are skipped; a run of more digits than an ID has is not an ID.
     """
@@ -224,6 +224,11 @@ def find_full_ids(text: str) -> list[str]:
             continue
         value = match.group(0)
         if not looks_like_id(value):
+            continue
+        # an old 15-digit number with no province (GB/T 2260) is some other number (a
+        # timestamp or a counter in a database file), not a person's ID
+        compact = _SEPARATORS.sub("", value)
+        if len(compact) == 15 and not has_province_code(compact):
             continue
         if _after_decimal_point(match) and not (
             match.group("id18") is not None and _valid_id18(value)

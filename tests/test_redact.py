@@ -356,3 +356,9 @@ def test_clue_ids_are_never_masked() -> None:
     assert (
         redact(text) == "线索 HM-1234567890121003 与 HM-ABCDEF0123456789；身份证 420112********0014"
     )
+
+
+def test_a_15_digit_number_without_a_province_is_not_an_id() -> None:
+    """Database files hold 15-digit counters; an old ID starts with a province code."""
+    assert find_full_ids("578031370402026") == []
+    assert find_full_ids("420112370402026") == ["420112370402026"]
