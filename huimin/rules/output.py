@@ -16,10 +16,10 @@ from typing import Any
 
 import polars as pl
 
+from huimin.appendix import NO_STREET, PROJECT_ORDER, STREETS, appendix_table
 from huimin.atomic import atomic_path, write_parquet
 from huimin.exports import safe_workbook, write_text_cell
 from huimin.rules.findings import SUBJECT_KINDS_ZH
-from huimin.stats import NO_STREET, PROJECT_ORDER, STREETS, appendix_table
 
 __all__ = [
     "CLUE_COLUMNS",
@@ -69,7 +69,7 @@ SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 def street_summary(clues: pl.DataFrame) -> pl.DataFrame:
     """Clues per department and project, and per street, in the form of the district's table.
 
-    The very table ``huimin stats`` makes from the ledger (:func:`huimin.stats.appendix_table`),
+    The very table ``huimin stats`` makes from the ledger (:func:`huimin.appendix.appendix_table`),
     so that the two can never disagree.
     """
     return appendix_table(clues)
