@@ -52,6 +52,7 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def contract_version() -> str:
     """A digest of every dataset's fields and checks as the schemas declare them."""
     return _digest(*[(name, model.field_specs()) for name, model in sorted(DATASETS.items())])

@@ -68,17 +68,13 @@ def gate(
     example = pl.any_horizontal([status.struct.field(n) == "example" for n in used])
     # no value on that date in any zone: a gap in the parameter (a row whose zone has no
     # value, e.g. an age below every tier, is simply not what the rule judges)
-    missing = pl.any_horizontal(
-        [~_covered(rule_file.parameters[n], pl.col("period_start")) for n in used]
-    )
+    gaps = {n: ~_covered(rule_file.parameters[n], pl.col("period_start")) for n in used}
+    missing = pl.any_horizontal(list(gaps.values()))
     blocked = missing | (pl.lit(False) if include_examples else example)
     flags = roster.select(
         pl.col("period").cast(pl.String),
         *[status.struct.field(n).alias(n) for n in used],
-        *[
-            (~_covered(rule_file.parameters[n], pl.col("period_start"))).alias(f"__gap_{n}__")
-            for n in used
-        ],
+        *[gap.alias(f"__gap_{n}__") for n, gap in gaps.items()],
         missing.alias("__missing__"),
         example.alias("__example__"),
     ).filter(pl.col("__missing__") | pl.col("__example__"))
