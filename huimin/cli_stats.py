@@ -1,11 +1,15 @@
-"""``huimin stats``: the appendix table and the progress tables from the ledger; ``stats check``
-cross-foots any table of the appendix's form."""
+"""``huimin stats``: the appendix table, the progress tables and the rules' feedback from the
+ledger; ``stats check`` cross-foots any table of the appendix's form.
+
+The ledger (SQLAlchemy) and the tables are imported inside the commands, so that ``huimin
+--help`` does not load them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import IO, Annotated, cast
+from typing import IO, TYPE_CHECKING, Annotated, cast
 
 import polars as pl
 import typer
@@ -15,18 +19,10 @@ from huimin.atomic import atomic_path
 from huimin.boundary import guarded
 from huimin.errors import ConfigError
 from huimin.exports import safe_workbook, write_csv, write_text_cell
-from huimin.ledger.store import Ledger
 from huimin.redact import RedactingWriter, redact
-from huimin.stats import (
-    SOURCES,
-    Discrepancy,
-    appendix_table,
-    cross_foot,
-    ledger_clues_frame,
-    progress_table,
-    read_table,
-    with_source,
-)
+
+if TYPE_CHECKING:
+    from huimin.ledger.store import Ledger
 
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
 
@@ -51,6 +47,22 @@ OutputOpt = Annotated[Path, typer.Option("--output", help="Folder for the tables
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Date for overdue clues, YYYY-MM-DD (default today).")
 ]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="The rule catalogue whose rules the feedback lists, those that raised no clue "
+        "included (default: the project's rules/).",
+    ),
+]
+RunOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--run",
+        help="A published run (huimin run --output OUT): its clues name the rules of the "
+        "ledger's district clues where the ledger does not record them.",
+    ),
+]
 
 #: file stem → (sheet name, title)
 TABLES = {
@@ -58,6 +70,7 @@ TABLES = {
     "progress-street": ("按街道进度", "核查整改进度（按街道）"),
     "progress-department": ("按部门进度", "核查整改进度（按业务主管部门）"),
     "progress-project": ("按项目进度", "核查整改进度（按项目）"),
+    "rule-feedback": ("规则核查反馈", "规则核查反馈（各规则线索的核查结果与查实率，本区规则）"),
 }
 
 
@@ -75,6 +88,8 @@ def _as_of(text: str | None) -> dt.date:
 
 
 def _source(text: str) -> str:
+    from huimin.stats import SOURCES
+
     if text not in ("all", *SOURCES):
         raise ConfigError(f"--source {text!r}: one of all, {', '.join(SOURCES)}")
     return text
@@ -101,19 +116,53 @@ def _write_xlsx(tables: dict[str, pl.DataFrame], path: Path) -> None:
         workbook.close()
 
 
-def write_stats(clues: pl.DataFrame, output: Path) -> list[Path]:
-    """The appendix table and the three progress tables, each as CSV, and all in one XLSX."""
+def write_stats(
+    clues: pl.DataFrame,
+    output: Path,
+    feedback: pl.DataFrame | None = None,
+    source: str = "all",
+) -> list[Path]:
+    """The appendix table (the clues counted as ``source``'s list counts them), the three
+    progress tables (one row per ledger entry: one visit) and, given ``feedback``
+    (:func:`huimin.ledger.feedback.rule_feedback`), the rules' feedback: each as CSV, and all
+    in one XLSX."""
+    from huimin.ledger.feedback import HEADERS
+    from huimin.stats import appendix_table, as_listed, progress_table
+
     output.mkdir(parents=True, exist_ok=True)
     tables = {
-        "appendix": appendix_table(clues),
+        "appendix": appendix_table(as_listed(clues, source)),
         "progress-street": progress_table(clues, "street"),
         "progress-department": progress_table(clues, "department"),
         "progress-project": progress_table(clues, "project"),
     }
+    if feedback is not None:
+        flagged = pl.when(pl.col("low_rate")).then(pl.lit("是")).alias("low_rate")
+        tables["rule-feedback"] = feedback.with_columns(flagged).rename(HEADERS)
     written = [write_csv(frame, output / f"{stem}.csv") for stem, frame in tables.items()]
     xlsx = output / "stats.xlsx"
     _write_xlsx(tables, xlsx)
     return [*written, xlsx]
+
+
+def _feedback(opened: Ledger, rules: Path | None, run: Path | None) -> tuple[pl.DataFrame, int]:
+    """The rules' feedback on every rule of the catalogue, from the ledger's district clues;
+    and how many of these clues are tied to no rule."""
+    from huimin.ledger.feedback import (
+        catalogue_rules,
+        clue_rules,
+        district_entries,
+        feedback_table,
+        unattributed,
+    )
+    from huimin.rules.commands import DEFAULT_RULES, load_catalogue
+
+    if run is not None and not (run / "clues.parquet").is_file():
+        raise ConfigError(f"--run {run}: no clues.parquet there; give a published run's folder")
+    described = catalogue_rules(load_catalogue(rules or DEFAULT_RULES))
+    with opened.read() as session:
+        entries = district_entries(session, clue_rules(run) if run is not None else None)
+    return feedback_table(entries, described=described), unattributed(entries)
 
 
 @app.callback()
@@ -124,8 +173,14 @@ def stats(
     source: SourceOpt = "all",
     output: OutputOpt = Path("stats"),
     as_of: AsOfOpt = None,
+    rules: RulesOpt = None,
+    run: RunOpt = None,
 ) -> None:
-    """Regenerate the appendix table and the progress tables from the ledger."""
+    """Regenerate the appendix table, the progress tables and the rules' feedback (规则核查
+    反馈: per district rule, clues raised, verified, confirmed and the 查实率) from the ledger."""
+    from huimin.ledger.store import Ledger
+    from huimin.stats import ledger_clues_frame, with_source
+
     if ctx.invoked_subcommand is not None:
         return
     chosen, day = _source(source), _as_of(as_of)
@@ -133,12 +188,28 @@ def stats(
     try:
         with opened.read() as session:
             clues = with_source(ledger_clues_frame(session, day), chosen)
-        written = write_stats(clues, output)
+        feedback, untied = _feedback(opened, rules, run)
+        written = write_stats(clues, output, feedback, chosen)
         _say(f"clues: {clues.height:,} (source: {chosen}); overdue as of {day.isoformat()}")
+        _say_feedback(feedback, untied)
         _say(f"written: {', '.join(str(p) for p in written)}")
         _say(opened.head().line())
     finally:
         opened.dispose()
+
+
+def _say_feedback(feedback: pl.DataFrame, untied: int) -> None:
+    raised = feedback.filter(pl.col("raised") > 0).height
+    low = feedback.filter(pl.col("low_rate")).get_column("rule_id").to_list()
+    _say(
+        f"rule feedback (district clues): {raised} of {feedback.height} rules raised clues; "
+        f"low 查实率: {', '.join(low) if low else 'none'}"
+    )
+    if untied:
+        _say(
+            f"rule feedback: {untied} district clues of the ledger are tied to no rule (synced "
+            "before the ledger recorded rules): give --run OUT, the run they were synced from"
+        )
 
 
 def _shown(value: float | None) -> str:
@@ -155,8 +226,10 @@ def check(
     table: Annotated[Path, typer.Argument(help="A table in the appendix's form (CSV).")],
 ) -> None:
     """Cross-foot a table: each row's total against its street cells, each column against 汇总."""
+    from huimin.stats import cross_foot, read_table
+
     header, rows = read_table(table)
-    found: list[Discrepancy] = cross_foot(header, rows)
+    found = cross_foot(header, rows)
     for d in found:
         _say(f"{d.row} | {d.column}: expected {d.expected:g}, found {_shown(d.found)}")
     if found:

@@ -148,10 +148,20 @@ def age_at(expr: pl.Expr, on: pl.Expr) -> pl.Expr:
     return on.dt.year() - born.dt.year() - pl.when(had_birthday).then(0).otherwise(1)
 
 
+#: an old (first-generation) ID number's length: 6 region, 6 birth date (YYMMDD), 3 sequence
+OLD_LENGTH = 15
+
+
 def mask(expr: pl.Expr) -> pl.Expr:
-    """Mask the birth date and sequence: 420112********0014 keeps the region and the check."""
+    """Mask the birth date and sequence: 420112********0014 keeps the region and the check.
+
+    A 15-character (old) number keeps its last 3 only: its 4th-last is a digit of the birth date.
+    """
+    length = expr.str.len_chars()
     return (
-        pl.when(expr.str.len_chars() >= 10)
+        pl.when(length == OLD_LENGTH)
+        .then(pl.concat_str([expr.str.slice(0, 6), pl.lit("********"), expr.str.slice(-3, 3)]))
+        .when(length >= 10)
         .then(pl.concat_str([expr.str.slice(0, 6), pl.lit("********"), expr.str.slice(-4, 4)]))
         .otherwise(pl.lit("****"))
     )
@@ -162,4 +172,35 @@ def mask_text(value: str | None) -> str:
     if value is None:
         return ""
     value = str(value)
+    if len(value) == OLD_LENGTH:
+        return f"{value[:6]}********{value[-3:]}"
     return f"{value[:6]}********{value[-4:]}" if len(value) >= 10 else "****"
+
+
+#: what :func:`mask_public` leaves of an 18-character and of a 15-digit number
+PUBLIC_MASK_18 = r"^[0-9]{6}\*{8}[0-9]{3}[0-9X]$"
+PUBLIC_MASK_15 = r"^[0-9]{6}\*{6}[0-9]{3}$"
+
+
+def mask_public(expr: pl.Expr) -> pl.Expr:
+    """Mask an ID number for a public list (公示): the birth date never shows.
+
+    An 18-character number (citizen's or foreigner's, spaces, full-width digits and a lowercase
+    x tolerated) keeps its region and its last 4 (``420112********0014``, as :func:`mask`); a
+    15-digit old number keeps its region and its 3-digit sequence (``420112******001``: the last
+    4 of an old number would show a digit of the birth date). A value already in one of these
+    two forms stays as it is; a missing value becomes ``""``; anything else becomes ``****``.
+    """
+    value = normalize(expr)
+    masked = value.str.contains(PUBLIC_MASK_18) | value.str.contains(PUBLIC_MASK_15)
+    return (
+        pl.when(value.is_null())
+        .then(pl.lit(""))
+        .when(value.str.contains(ID_PATTERN))
+        .then(pl.concat_str([value.str.slice(0, 6), pl.lit("********"), value.str.slice(14, 4)]))
+        .when(value.str.contains(OLD_ID_PATTERN))
+        .then(pl.concat_str([value.str.slice(0, 6), pl.lit("******"), value.str.slice(12, 3)]))
+        .when(masked)
+        .then(value)
+        .otherwise(pl.lit("****"))
+    )

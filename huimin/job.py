@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -53,8 +53,13 @@ def run_job(
     wait: bool = False,
     command: str = "huimin run",
     province: Path | None = None,
+    ledger: str | None = None,
 ) -> int:
-    """Ingest ``input_dir``, apply ``catalogue`` (unless None), publish the result at ``output``."""
+    """Ingest ``input_dir``, apply ``catalogue`` (unless None), publish the result at ``output``.
+
+    ``ledger`` (a file or database URL) is read for the clue report's rule feedback; one that
+    cannot be read is said in the report and the summary, and fails nothing.
+    """
     area = RunArea(output)
     started = time.perf_counter()
     with area.locked(wait=wait, command=command):
@@ -96,7 +101,7 @@ def run_job(
                     pipeline.build_reports(run)
             run.changes = pipeline.clue_changes(building.folder, Previous.load(published))
             if catalogue is not None:
-                pipeline.build_clue_report(run, published)
+                pipeline.build_clue_report(run, published, ledger=ledger, catalogue=catalogue)
             run.seconds = time.perf_counter() - started
             pipeline.write_manifest(run)
             if province is not None:
@@ -224,6 +229,8 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
         counts = run.reconciliation.get("by_match") or {}
         shown = ", ".join(f"{k} {v}" for k, v in counts.items())
         console.print(f"reconciliation with the province's clues: {shown}", highlight=False)
+    if run.rule_feedback:
+        _print_feedback(run.rule_feedback, console)
     if run.changes is not None:
         console.print(
             f"since the previous run: {run.changes['new']} new clues, {run.changes['gone']} "
@@ -231,6 +238,13 @@ def print_summary(run: pipeline.IngestRun, console: Console) -> None:
             highlight=False,
         )
     console.print(f"manifest: {run.output_dir / 'manifest.json'} (exit code {run.exit_code()})")
+
+
+def _print_feedback(feedback: dict[str, Any], console: Console) -> None:
+    line = escape(str(feedback.get("summary") or ""))
+    if feedback.get("problem"):
+        line = f"[yellow]{line}[/yellow] (the clue report says so too)"
+    console.print(line, soft_wrap=True, highlight=False)
 
 
 def print_rules(run: pipeline.IngestRun, console: Console) -> None:

@@ -85,6 +85,8 @@ class IngestRun:
     seconds: float = 0.0
     run_id: str = ""
     thresholds: Thresholds | None = None
+    #: the clue report's rule feedback: the ledger read, or why not (None: no ledger given)
+    rule_feedback: dict[str, Any] | None = None
 
     def quality(self) -> Thresholds:
         """The quarantine thresholds: project file, then the input folder's thresholds.yaml."""
@@ -145,6 +147,7 @@ class IngestRun:
             "returns": self.returns,
             "clue_changes": self.changes,
             "reconciliation": self.reconciliation,
+            "rule_feedback": self.rule_feedback,
         }
         return dict(redact_obj(manifest))
 
@@ -399,13 +402,29 @@ def write_manifest(run: IngestRun) -> Path:
     return path
 
 
-def build_clue_report(run: IngestRun, previous: Path | None) -> Path:
-    """``reports/index.html``: the clue report (charts, searchable table, rules not evaluated)
-    beside the validation reports; IDs and names masked."""
+def build_clue_report(
+    run: IngestRun,
+    previous: Path | None,
+    *,
+    ledger: str | None = None,
+    catalogue: list[RuleFile] | None = None,
+) -> Path:
+    """``reports/index.html``: the clue report (charts, searchable table, rules not evaluated,
+    the feedback of the verification ledger on ``catalogue``'s rules) beside the validation
+    reports; IDs and names masked.
+
+    A ``ledger`` that cannot be read fails nothing: the report says so, and so does
+    ``run.rule_feedback`` (the manifest and the run's summary).
+    """
+    from huimin.ledger.feedback import catalogue_rules
     from huimin.reports.clue_report import build_clue_report as build
+    from huimin.reports.rule_feedback import feedback_section
 
     gaps = [(i["rule"], i["reason"]) for i in (run.rules or {}).get("not_evaluated", [])]
-    return build(run.output_dir, previous, not_evaluated=gaps)
+    rules = catalogue_rules(catalogue or [])
+    feedback = feedback_section(ledger, rules, run.output_dir, previous)
+    run.rule_feedback = feedback.manifest()
+    return build(run.output_dir, previous, not_evaluated=gaps, feedback=feedback)
 
 
 def clue_changes(folder: Path, previous: Previous | None) -> dict[str, int] | None:
@@ -468,6 +487,8 @@ def summary_markdown(run: IngestRun) -> str:
             f"{run.changes['new']} new clues, {run.changes['gone']} gone, "
             f"{run.changes['kept']} still there."
         )
+    if run.rule_feedback:
+        lines += ["", "## Rule feedback", "", str(run.rule_feedback["summary"])]
     gaps = (run.rules or {}).get("not_evaluated", [])
     if gaps:
         lines += ["", "## Rules not evaluated", ""]

@@ -12,7 +12,8 @@ What :func:`redact` masks in a text:
 
 * ID numbers (公民身份号码): 18 characters, 17 digits and a digit or X (also foreigners'
   permanent residence IDs starting with 9, and IDs grouped ``420112 19900101 0014``), and the
-  old 15-digit form, become ``420112********0014`` (first 6, 8 stars, last 4; see
+  old 15-digit form, become ``420112********0014`` (first 6, 8 stars, last 4, or last 3 of an old
+  15-digit one, whose 4th-last is a birth-date digit; see
   :func:`mask_id`);
 * bank-account-like digit runs: 12 to 19 digits (and longer runs, such as two IDs pasted
   together), written solid or grouped by single spaces or dashes (``6217 0000 1234 5678``,
@@ -44,7 +45,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePath
 from typing import Any, TextIO
 
-from huimin.idnumber import check_char, has_province_code
+from huimin.idnumber import OLD_LENGTH, check_char, has_province_code
 
 #: what a masked ID looks like: first 6, 8 stars, last 4
 MASK_STARS = "********"
@@ -93,6 +94,8 @@ def mask_id(value: str) -> str:
     is the same form as :func:`huimin.idnumber.mask`.
     """
     compact = _SEPARATORS.sub("", value.strip())
+    if len(compact) == OLD_LENGTH:  # its 4th-last character is a digit of the birth date
+        return f"{compact[:6]}{MASK_STARS}{compact[-3:]}"
     return f"{compact[:6]}{MASK_STARS}{compact[-4:]}" if len(compact) >= 10 else "****"
 
 

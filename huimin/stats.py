@@ -36,12 +36,12 @@ from huimin.appendix import (
     appendix_table as appendix_table,
 )
 from huimin.errors import DataFileError
-from huimin.ledger.models import Clue, Verification
+from huimin.ledger.models import Clue, ClueSource, SamplingRound, Verification
 from huimin.ledger.states import State
 from huimin.ledger.supervision import overdue
 
 S = State
-VERIFIED = frozenset(S) - {S.PENDING, S.VERIFYING}
+VERIFIED = frozenset(S) - {S.PENDING, S.VERIFYING, S.MERGED}
 CONFIRMED = frozenset(
     {S.CONFIRMED, S.PARTLY, S.RECTIFYING, S.CLOSED, S.TO_DISCIPLINE, S.TO_HIGHER}
     | {S.SPECIAL_REPORT, S.LONG_TERM}
@@ -63,6 +63,7 @@ LEDGER_SCHEMA: dict[str, Any] = {
     "recheck": pl.String,
     "overdue": pl.Boolean,
     "no_longer_found": pl.Boolean,
+    "province_clues": pl.Int64,
 }
 
 
@@ -86,12 +87,32 @@ def _rechecks(session: Session) -> dict[str, str]:
     return found
 
 
+def _drawn(session: Session) -> set[str]:
+    """The clues drawn for re-check in any round (a round marks its whole population)."""
+    rounds = session.scalars(select(SamplingRound))
+    return {str(c) for r in rounds for c in json.loads(r.drawn or "[]")}
+
+
+def _province_counts(session: Session) -> dict[str, int]:
+    """How many provincial clues each entry carries (two may share one district clue)."""
+    counts: dict[str, int] = {}
+    for clue_id in session.scalars(
+        select(ClueSource.clue_id).where(ClueSource.source == "province")
+    ):
+        counts[clue_id] = counts.get(clue_id, 0) + 1
+    return counts
+
+
 def ledger_clues_frame(session: Session, as_of: dt.date | None = None) -> pl.DataFrame:
-    """The ledger's clues, one row each (see ``LEDGER_SCHEMA``); ``overdue`` as of ``as_of``."""
+    """The ledger's entries, one row each (see ``LEDGER_SCHEMA``), those merged into another
+    left out; ``overdue`` as of ``as_of``."""
     late = {o.clue_id for o in overdue(session, as_of or dt.date.today())}
     rechecks = _rechecks(session)
+    drawn = _drawn(session)
+    provincial = _province_counts(session)
     rows = []
-    for clue in session.scalars(select(Clue).order_by(Clue.clue_id)):
+    live = select(Clue).where(Clue.state != S.MERGED.value).order_by(Clue.clue_id)
+    for clue in session.scalars(live):
         owed, recovered = _amounts(clue)
         rows.append(
             {
@@ -105,10 +126,11 @@ def ledger_clues_frame(session: Session, as_of: dt.date | None = None) -> pl.Dat
                 "amount": clue.amount,
                 "amount_to_recover": owed,
                 "amount_recovered": recovered,
-                "drawn": clue.sampling_round is not None,
+                "drawn": clue.clue_id in drawn,
                 "recheck": rechecks.get(clue.clue_id, ""),
                 "overdue": clue.clue_id in late,
                 "no_longer_found": bool(clue.no_longer_found),
+                "province_clues": provincial.get(clue.clue_id, 0),
             }
         )
     return pl.DataFrame(rows, schema=LEDGER_SCHEMA)
@@ -121,6 +143,16 @@ def with_source(clues: pl.DataFrame, source: str) -> pl.DataFrame:
     return clues.filter(pl.col("sources").list.contains(source))
 
 
+def as_listed(clues: pl.DataFrame, source: str) -> pl.DataFrame:
+    """The clues counted as their list counts them: for the province, an entry once per
+    provincial clue it carries (two provincial clues on one district clue are one visit but
+    two clues of the province's table); otherwise one row per entry."""
+    if source != "province":
+        return clues
+    times = pl.int_ranges(0, pl.col("province_clues"))
+    return clues.with_columns(times.alias("_n")).explode("_n").drop_nulls("_n").drop("_n")
+
+
 # ---------------------------------------------------------------------------- progress
 PROGRESS_KEYS = {"street": "街道", "department": "业务主管部门", "project": "项目名称"}
 
@@ -131,7 +163,7 @@ def _progress_aggregates() -> list[pl.Expr]:
     confirmed = state.is_in([s.value for s in CONFIRMED]).sum()
     return [
         pl.len().alias(COUNT),
-        *[(state == s.value).sum().alias(s.value) for s in State],
+        *[(state == s.value).sum().alias(s.value) for s in State if s != S.MERGED],
         verified.alias("已核查"),
         confirmed.alias("查实及部分属实"),
         pl.col("amount_to_recover").fill_null(0).sum().round(2).alias("应追缴金额"),

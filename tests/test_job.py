@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from huimin.cli import app
+from huimin.context import RunContext
+from huimin.job import run_job
+from huimin.ledger.intake import Deadlines, sync
+from huimin.ledger.records import apply_records
+from huimin.ledger.store import Ledger
+from huimin.rules.commands import load_catalogue
+from huimin.rules.params_loader import district_file
+from tests.ledger.conftest import verification
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -214,3 +226,93 @@ def test_quarantine_rates_above_the_limits_fail_the_checks(tmp_path: Path) -> No
     assert "inmates failed the quarantine thresholds" in " ".join(output.split())
     manifest = _manifest(tmp_path / "out")
     assert "inmates" in manifest["quality"]["failed_datasets"]  # type: ignore[index]
+
+
+# ---------------------------------------------------------------------------- rule feedback
+FEEDBACK_RULE = "dibao_rural.urban_hukou"
+
+
+def _job(inputs: Path, out: Path, ledger: str | None) -> tuple[int, str]:
+    """``huimin run`` through run_job, which takes the ledger the command does not pass yet."""
+    text = io.StringIO()
+    console = Console(file=text, width=400, color_system=None)
+    catalogue = load_catalogue(ROOT / "rules", district_file(inputs))
+    ctx = RunContext(dt.date.fromisoformat(AS_OF))
+    code = run_job(
+        inputs, out, ctx=ctx, reports=False, catalogue=catalogue, console=console, ledger=ledger
+    )
+    return code, text.getvalue()
+
+
+def _feedback_row(index: str, rule: str) -> tuple[bool, list[str]]:
+    """(highlighted, the row's number cells) of ``rule`` in the rule feedback table."""
+    section = index[index.index('id="rule-feedback"') :]
+    found = re.search(
+        rf'<tr( class="low-rate")?><td><code>{re.escape(rule)}</code></td>(.*?)</tr>', section
+    )
+    assert found, rule
+    return bool(found.group(1)), re.findall(r'<td class="n[^"]*">([^<]*)</td>', found.group(2))
+
+
+def test_the_clue_report_shows_each_rules_feedback_from_the_ledger(tmp_path: Path) -> None:
+    inputs, out, path = _sample(tmp_path / "in"), tmp_path / "out", tmp_path / "ledger.sqlite"
+    code, output = _job(inputs, out, None)
+    assert code == 0, output
+    index = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "no ledger was given to this run" in index and "<th>规则 rule</th><th>项目" not in index
+    assert "rule feedback" not in output
+
+    clues = pl.read_parquet(out / "clues.parquet")
+    carrying = sorted(
+        clues.filter(pl.col("rule_ids").list.contains(FEEDBACK_RULE)).get_column("clue_id")
+    )
+    assert len(carrying) >= 7
+    records: list[dict[str, object]] = []
+    for clue_id, outcome in zip(carrying, ["查否"] * 5 + ["查实"], strict=False):
+        records += [
+            {"clue_id": clue_id, "to": "核查中"},
+            {"clue_id": clue_id, "to": outcome, "verification": verification()},
+        ]
+    ledger = Ledger.open(str(path))
+    try:
+        sync(ledger, out, "t", Deadlines())
+        apply_records(ledger, records, "街道")
+        events = ledger.head().count
+    finally:
+        ledger.dispose()
+
+    code, output = _job(inputs, out, str(path))
+    assert code == 0, output
+    index = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    assert f"history: {events} events" in index and str(path) in index
+    # raised, verified, confirmed, 查否, pending, no longer found, 查实率: 1 of 6 is below 20%
+    pending = len(carrying) - 6
+    low, cells = _feedback_row(index, FEEDBACK_RULE)
+    assert cells == [str(len(carrying)), "6", "1", "5", str(pending), "0", "16.7%"] and low
+    untouched = next(
+        r
+        for r in clues.explode("rule_ids").get_column("rule_ids").unique().sort()
+        if not set(carrying)
+        & set(clues.filter(pl.col("rule_ids").list.contains(r)).get_column("clue_id"))
+    )
+    raised = clues.filter(pl.col("rule_ids").list.contains(untouched)).height
+    assert _feedback_row(index, untouched) == (
+        False,
+        [str(raised), "0", "0", "0", str(raised), "0", "—"],
+    )
+    # a rule of the catalogue that found nothing in the sample is there with zeros
+    zeros = (False, ["0", "0", "0", "0", "0", "0", "—"])
+    assert _feedback_row(index, "grain_subsidy.rate_not_standard") == zeros
+    assert f"rule feedback from ledger {path}" in output and FEEDBACK_RULE in output
+    assert _manifest(out)["rule_feedback"]["low_rate_rules"] == [FEEDBACK_RULE]  # type: ignore[index]
+
+
+def test_a_ledger_that_cannot_be_opened_fails_nothing_and_is_said_masked(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://auditor:s3cret-pw@127.0.0.1:1/ledger"
+    code, output = _job(_sample(tmp_path / "in"), tmp_path / "out", url)
+    assert code == 0, output
+    index = (tmp_path / "out" / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "台账无法读取" in index and "auditor:***@127.0.0.1:1/ledger" in index
+    assert "rule feedback: not shown, ledger postgresql+psycopg://auditor:***@" in output
+    assert "s3cret-pw" not in index + output
+    assert "s3cret-pw" not in (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import polars as pl
@@ -11,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from huimin.cli_stats import app
-from huimin.ledger.intake import Deadlines, import_list
+from huimin.ledger.intake import Deadlines, import_list, sync
+from huimin.ledger.records import apply_records
 from huimin.ledger.store import Ledger
 from huimin.redact import find_full_ids
 from huimin.resources import project_file
@@ -26,6 +28,7 @@ from huimin.stats import (
     progress_table,
     read_table,
 )
+from tests.ledger.conftest import clue_row, publish, verification
 
 APPENDIX = project_file("data", "reference", "appendix-clue-counts.csv")
 SAMPLE = project_file("data", "sample", "province_clues.xlsx")
@@ -106,7 +109,8 @@ def test_stats_command_writes_csv_and_xlsx_without_full_ids(
         app, ["--ledger", str(ledger_path), "--source", "province", "--output", str(out)]
     )
     assert result.exit_code == 0, result.output
-    for stem in ("appendix", "progress-street", "progress-department", "progress-project"):
+    stems = ("appendix", "progress-street", "progress-department", "progress-project")
+    for stem in (*stems, "rule-feedback"):
         raw = (out / f"{stem}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         assert not find_full_ids(raw.decode("utf-8-sig"))
@@ -157,3 +161,56 @@ def test_check_finds_a_row_that_does_not_add_up(tmp_path: Path) -> None:
     ]
     bad = runner.invoke(app, ["check", str(tmp_path / "missing.csv")])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_stats_writes_each_rules_feedback_from_the_district_clues(tmp_path: Path) -> None:
+    """Three district clues: a (rule x) 查实, b (rules x and y) 查否, c (rule y) pending."""
+    rules = {"a": ["dibao.x"], "b": ["dibao.x", "dibao.y"], "c": ["dibao.y"]}
+    run = publish(tmp_path / "run", [clue_row(k, rule_ids=v) for k, v in rules.items()])
+    path = tmp_path / "ledger.sqlite"
+    ledger = Ledger.open(str(path))
+    try:
+        sync(ledger, run, "t", Deadlines())
+        steps = [("a", "核查中"), ("a", "查实"), ("b", "核查中"), ("b", "查否")]
+        records = [
+            {"clue_id": k, "to": to, **({"verification": verification()} if to != "核查中" else {})}
+            for k, to in steps
+        ]
+        apply_records(ledger, records, "街道")
+    finally:
+        ledger.dispose()
+    out = tmp_path / "stats"
+    result = runner.invoke(app, ["--ledger", str(path), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "tied to no rule" not in result.output  # sync recorded each clue's rules
+    table = pl.read_csv(out / "rule-feedback.csv", schema_overrides={"查实率偏低": pl.String})
+    rows = {r["规则编号"]: r for r in table.iter_rows(named=True)}
+    x, y = rows["dibao.x"], rows["dibao.y"]
+    assert (x["线索数量"], x["已核查"], x["查实及部分属实"], x["查否"]) == (2, 2, 1, 1)
+    assert x["查实率"] == 0.5
+    assert (y["线索数量"], y["已核查"], y["未核查"], y["查实率"]) == (2, 1, 1, 0.0)
+    # every rule of the project's catalogue is listed, those that raised nothing with zeros
+    elderly = rows["elderly_allowance.paid_after_death"]
+    assert (elderly["项目名称"], elderly["线索数量"], elderly["查实率"]) == ("高龄津贴", 0, None)
+    sheet = pl.read_excel(
+        out / "stats.xlsx", sheet_name="规则核查反馈", read_options={"header_row": 1}
+    )
+    assert sheet.get_column("规则编号").to_list() == table.get_column("规则编号").to_list()
+
+    forget_rules(path)  # as a ledger synced before the ledger recorded rules
+    untied = runner.invoke(app, ["--ledger", str(path), "--output", str(out)])
+    assert untied.exit_code == 0
+    assert "3 district clues of the ledger are tied to no rule" in untied.output
+    again = runner.invoke(app, ["--ledger", str(path), "--output", str(out), "--run", str(run)])
+    assert again.exit_code == 0 and "tied to no rule" not in again.output
+    same = pl.read_csv(out / "rule-feedback.csv", schema_overrides={"查实率偏低": pl.String})
+    counts = pl.exclude("规则名称")  # these made-up rules have a title from the clue or none
+    assert same.select(counts).equals(table.select(counts)), "--run gives back the rules"
+
+
+def forget_rules(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE ledger_sources SET payload = json_object('clue_id', source_key) "
+            "WHERE source = 'district'"
+        )

@@ -100,9 +100,13 @@ def district_run(
     rules: bool = True,
     absent: list[str] | None = None,
     reuse: bool = True,
+    ledger: str | None = None,
 ) -> dict[str, Any]:
     """The monthly job for ``period`` (YYYY-MM, default the previous month): ingest and
-    validate one input folder, apply the rules, publish; returns the manifest (masked)."""
+    validate one input folder, apply the rules, publish; returns the manifest (masked).
+
+    ``ledger`` (a file or database URL) gives the clue report its rule feedback; one that
+    cannot be read is said in the report and the summary, and fails nothing."""
     install_log_redaction()
     month = period or previous_month()
     day = as_of or month_end(month)
@@ -117,6 +121,7 @@ def district_run(
             rules,
             absent or [],
             reuse,
+            ledger,
         )
     except Exception as exc:
         _record_failure(Path(output_dir), month, exc)
@@ -135,6 +140,7 @@ def _district_run(
     rules: bool,
     absent: list[str],
     reuse: bool,
+    ledger: str | None = None,
 ) -> pipeline.IngestRun:
     from huimin.rules.commands import DEFAULT_RULES, load_catalogue
     from huimin.rules.params_loader import district_file
@@ -168,7 +174,7 @@ def _district_run(
                 validation_reports(run, previous)
             run.changes = pipeline.clue_changes(run.output_dir, Previous.load(published))
             if catalogue is not None:
-                pipeline.build_clue_report(run, published)
+                pipeline.build_clue_report(run, published, ledger=ledger, catalogue=catalogue)
             run.seconds = time.perf_counter() - started
             pipeline.write_manifest(run)
             building.publish()

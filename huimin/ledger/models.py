@@ -51,6 +51,8 @@ class Clue(Base):
     state: Mapped[str] = mapped_column(String(20), default="待核查")
     no_longer_found: Mapped[bool] = mapped_column(Boolean, default=False)
     reopened_from: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    #: the entry this one was merged into (state 已合并): the same clue from another source
+    merged_into: Mapped[str | None] = mapped_column(String(120), nullable=True)
     verify_deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     rectify_deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     disposition: Mapped[str] = mapped_column(Text, default="{}")

@@ -3,7 +3,9 @@
 待核查 → 核查中 → 查实 / 部分属实 / 查否; 查实 and 部分属实 → 整改中 → 已销号, or a terminal state
 for clues transferred (移交纪检监察, 报上级纪委) or systemic problems (专题报告, 长效机制);
 查否 → 抽查复核 (drawn) → 复核中 → 维持查否 or 推翻 (back to 查实 / 部分属实); 查否 not drawn →
-查否结案 when the department closes its sampling round.
+查否结案 when the department closes its sampling round. 已合并 closes, without a verification,
+an entry found to be the same clue as another one already under way (the ledger's intake merges
+them; see :mod:`huimin.ledger.intake`): no move leads into it or out of it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class State(StrEnum):
     RECHECKING = "复核中"
     UPHELD = "维持查否"
     UNFOUNDED_CLOSED = "查否结案"
+    MERGED = "已合并"
 
 
 class Disposition(StrEnum):
@@ -76,6 +79,7 @@ CLOSED_STATES = frozenset(
         S.LONG_TERM,
         S.UPHELD,
         S.UNFOUNDED_CLOSED,
+        S.MERGED,
     }
 )
 #: states in which the verification (or re-check) is still due
@@ -101,6 +105,12 @@ def move(current: State, target: State) -> str:
     if action is not None:
         return action
     allowed = [b.value for (a, b) in MOVES if a == current]
+    if current == S.MERGED:
+        raise ValueError("已合并 is closed: the entry was merged into another; record on that one")
+    if target == S.MERGED:
+        raise ValueError(
+            f"{current.value} → 已合并 is not allowed: only the intake merges two entries of a clue"
+        )
     if not allowed:
         raise ValueError(f"{current.value} is closed: no move leads out of it")
     if target == S.UNFOUNDED and current == S.RECHECKING:

@@ -1,8 +1,9 @@
 """The clue report: three static pages under ``reports/`` that open offline in any browser.
 
 - ``index.html``: totals, the change since the previous published run, links to the charts,
-  the clue table and the Data Docs (``validation/index.html``, when reports were built), and
-  the rules that were not evaluated, with the reason;
+  the clue table and the Data Docs (``validation/index.html``, when reports were built), the
+  rules that were not evaluated, with the reason, and the rules' feedback from the
+  verification ledger (:mod:`huimin.reports.rule_feedback`);
 - ``clues.html``: clues and amount at risk by project, street, rule and severity, and the
   change since the previous run (new, still open, gone) by project; plotly charts with the
   plotly.js library inlined once, so nothing is fetched from the internet;
@@ -34,6 +35,7 @@ from plotly.subplots import make_subplots  # type: ignore[import-untyped]
 from huimin.atomic import write_text
 from huimin.errors import DataFileError, InternalError
 from huimin.redact import mask_account, mask_id, redact
+from huimin.reports.rule_feedback import FeedbackSection, thresholds
 from huimin.rules.clues import CLUE_SCHEMA
 
 REPORTS_DIR = "reports"
@@ -375,12 +377,15 @@ def build_clue_report(
     previous: Path | None,
     *,
     not_evaluated: Sequence[tuple[str, str]] | None = None,
+    feedback: FeedbackSection | None = None,
 ) -> Path:
     """Write ``reports/index.html``, ``reports/clues.html`` and ``reports/clue-table.html``
     of the run in ``run_folder``; return the path of ``index.html``.
 
     ``previous`` is the previous published run's folder (``RunArea(out).previous()``), or None.
-    The rules not evaluated come from the run's ``manifest.json`` unless given.
+    The rules not evaluated come from the run's ``manifest.json`` unless given. ``feedback``
+    is the rule feedback section (:func:`huimin.reports.rule_feedback.feedback_section`);
+    without it the section says that no ledger was given.
     """
     reports = run_folder / REPORTS_DIR
     manifest = _read_manifest(run_folder)
@@ -401,6 +406,8 @@ def build_clue_report(
     page = env.get_template("index.html.j2").render(
         title="惠民惠农线索报告 Clue report",
         not_evaluated=[{"rule": r, "reason": why} for r, why in skipped],
+        feedback=feedback or FeedbackSection(),
+        low_rule=thresholds(),
         **common,
     )
     charts = env.get_template("clues.html.j2").render(

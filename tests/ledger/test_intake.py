@@ -6,9 +6,15 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
 
-from huimin.ledger.intake import Deadlines, Source, import_list, sync
-from huimin.ledger.models import Clue, ClueSource
+from huimin.cli_ledger import app as cli
+from huimin.errors import ConfigError
+from huimin.ledger.history import check_chain
+from huimin.ledger.intake import Deadlines, IntakeResult, Source, find_entry, import_list, sync
+from huimin.ledger.models import Clue, ClueSource, Event
 from huimin.ledger.records import apply_records
 from huimin.ledger.store import Ledger
 from tests.ledger.conftest import ID_A, ID_B, clue_row, disposition, publish, verification
@@ -136,5 +142,197 @@ def test_the_bundled_provincial_list(tmp_path: Path) -> None:
         assert import_list(ledger, path, "t", Deadlines()).added == 157
         assert import_list(ledger, path, "t", Deadlines()).known == 157
         assert ledger.head().count == 157
+    finally:
+        ledger.dispose()
+
+
+# ------------------------------------------------------------------ one clue, one entry, any order
+def _reconciled(out: Path, pairs: dict[str, str]) -> Path:
+    """``out`` as a reconciled run: each provincial clue id corroborated by its district clue."""
+    pl.DataFrame(
+        {
+            "province_clue_id": list(pairs),
+            "match": ["corroborated"] * len(pairs),
+            "match_strength": ["id"] * len(pairs),
+            "clue_id": list(pairs.values()),
+        }
+    ).write_parquet(out / "reconciliation.parquet")
+    return out
+
+
+def _events(ledger: Ledger, action: str) -> list[Event]:
+    with ledger.read() as session:
+        found = list(session.scalars(select(Event).where(Event.action == action)))
+        session.expunge_all()
+        return found
+
+
+def _holder(ledger: Ledger, source: str, key: str) -> str:
+    with ledger.read() as session:
+        row = session.scalars(
+            select(ClueSource).where(ClueSource.source == source, ClueSource.source_key == key)
+        ).one()
+        return row.clue_id
+
+
+def test_province_first_then_a_reconciled_run_joins_the_provincial_entry(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    import_list(ledger, _province_csv(tmp_path / "p.csv", [_row(1), _row(2)]), "t", Deadlines())
+    detail = "对象已于2022年12月死亡，2023年1至6月仍领取低保金3600元"
+    out = publish(tmp_path / "out", [clue_row("d1", summary=detail), clue_row("d2")])
+    result = sync(ledger, _reconciled(out, {"HB-0001": "d1"}), "t", Deadlines())
+    assert (result.joined, result.added, result.merged) == (1, 1, 0)
+    clues = _clues(ledger)
+    assert set(clues) == {"prov:HB-0001", "prov:HB-0002", "d2"}  # no second entry for d1
+    entry = clues["prov:HB-0001"]
+    assert json.loads(entry.sources) == ["district", "province"]
+    assert entry.summary == detail  # still 待核查: it takes the district's account
+    assert _holder(ledger, "district", "d1") == "prov:HB-0001"
+    with ledger.read() as session:
+        found = find_entry(session, "d1")
+        assert found is not None and found.clue_id == "prov:HB-0001"
+    head = ledger.head()
+    again = sync(ledger, out, "t", Deadlines())  # the district clue id still finds it
+    assert (again.known, again.added, again.joined, ledger.head()) == (2, 0, 0, head)
+    publish(out, [clue_row("d1", summary=detail, amount=5400.0), clue_row("d2")])
+    assert sync(ledger, out, "t", Deadlines()).updated == 1
+    assert _clues(ledger)["prov:HB-0001"].amount == 5400.0
+
+
+def test_two_provincial_entries_of_one_district_clue_become_one(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    import_list(ledger, _province_csv(tmp_path / "p.csv", [_row(1), _row(2)]), "t", Deadlines())
+    out = publish(tmp_path / "out", [clue_row("d1")])
+    result = sync(ledger, _reconciled(out, {"HB-0001": "d1", "HB-0002": "d1"}), "t", Deadlines())
+    assert (result.joined, result.merged, result.conflicts) == (1, 1, [])
+    clues = _clues(ledger)
+    assert clues["prov:HB-0001"].state == "待核查"
+    assert clues["prov:HB-0002"].state == "已合并"
+    assert clues["prov:HB-0002"].merged_into == "prov:HB-0001"
+    assert _holder(ledger, "province", "HB-0002") == "prov:HB-0001"
+
+
+def _apart(ledger: Ledger, tmp_path: Path) -> Path:
+    """A provincial entry and a district entry of one clue, recorded apart (no reconciliation)."""
+    import_list(ledger, _province_csv(tmp_path / "p.csv", [_row(1)]), "t", Deadlines())
+    out = publish(tmp_path / "out", [clue_row("d1")])
+    assert sync(ledger, out, "t", Deadlines()).added == 1
+    assert set(_clues(ledger)) == {"prov:HB-0001", "d1"}
+    return out
+
+
+def _reunite(ledger: Ledger, tmp_path: Path, out: Path, how: str) -> IntakeResult:
+    _reconciled(out, {"HB-0001": "d1"})
+    if how == "sync":
+        return sync(ledger, out, "t", Deadlines())
+    return import_list(ledger, tmp_path / "p.csv", "t", Deadlines(), output=out)
+
+
+@pytest.mark.parametrize("how", ["sync", "import"])
+def test_entries_recorded_apart_merge_when_neither_has_started(
+    ledger: Ledger, tmp_path: Path, how: str
+) -> None:
+    out = _apart(ledger, tmp_path)
+    result = _reunite(ledger, tmp_path, out, how)
+    assert (result.merged, result.conflicts) == (1, [])
+    clues = _clues(ledger)
+    assert json.loads(clues["d1"].sources) == ["district", "province"]
+    assert (clues["prov:HB-0001"].state, clues["prov:HB-0001"].merged_into) == ("已合并", "d1")
+    assert json.loads(clues["prov:HB-0001"].sources) == []
+    assert _holder(ledger, "province", "HB-0001") == "d1"
+    merges = {e.clue_id: e for e in _events(ledger, "merge")}
+    assert set(merges) == {"d1", "prov:HB-0001"}
+    closed = merges["prov:HB-0001"]
+    assert json.loads(closed.before) == {
+        "state": "待核查",
+        "merged_into": None,
+        "sources": ["province"],
+    }
+    after = json.loads(closed.after)
+    assert (after["state"], after["merged_into"], after["detail"]["into"]) == ("已合并", "d1", "d1")
+    assert json.loads(merges["d1"].before)["sources"] == ["district"]
+    head = ledger.head()
+    again = _reunite(ledger, tmp_path, out, how)  # done once: nothing more to merge
+    assert (again.merged, again.joined, ledger.head()) == (0, 0, head)
+    with ledger.read() as session:
+        assert check_chain(session).ok
+        found = find_entry(session, "prov:HB-0001")
+        assert found is not None and found.clue_id == "d1"
+
+
+@pytest.mark.parametrize("how", ["sync", "import"])
+def test_the_entry_under_way_stays_and_the_other_is_merged_into_it(
+    ledger: Ledger, tmp_path: Path, how: str
+) -> None:
+    out = _apart(ledger, tmp_path)
+    apply_records(ledger, [{"clue_id": "prov:HB-0001", "to": "核查中"}], "街道")
+    result = _reunite(ledger, tmp_path, out, how)
+    assert (result.merged, result.conflicts) == (1, [])
+    clues = _clues(ledger)
+    assert (clues["d1"].state, clues["d1"].merged_into) == ("已合并", "prov:HB-0001")
+    assert clues["prov:HB-0001"].state == "核查中"
+    assert clues["prov:HB-0001"].summary == "死亡后仍领取"  # under way: keeps its account
+    assert json.loads(clues["prov:HB-0001"].sources) == ["district", "province"]
+    assert _holder(ledger, "district", "d1") == "prov:HB-0001"
+    later = sync(ledger, out, "t", Deadlines())  # the district clue is found on its entry
+    assert (later.known, later.added, later.reopened, later.no_longer_found) == (1, 0, 0, 0)
+    with pytest.raises(ConfigError, match="已合并 is closed"):
+        apply_records(ledger, [{"clue_id": "d1", "to": "核查中"}], "街道")
+
+
+@pytest.mark.parametrize("how", ["sync", "import"])
+def test_two_entries_under_way_are_a_conflict_never_merged(
+    ledger: Ledger, ledger_url: str, tmp_path: Path, how: str
+) -> None:
+    out = _apart(ledger, tmp_path)
+    started = [{"clue_id": c, "to": "核查中"} for c in ("prov:HB-0001", "d1")]
+    apply_records(ledger, started, "街道")
+    head = ledger.head()
+    _reconciled(out, {"HB-0001": "d1"})
+    command = ["sync", "--output", str(out)]
+    if how == "import":
+        command = ["import-province", str(tmp_path / "p.csv"), "--output", str(out)]
+    done = CliRunner().invoke(cli, [*command, "--ledger", ledger_url, "--by", "专班"])
+    assert done.exit_code == 0, done.output
+    assert "conflict: prov:HB-0001 (核查中), d1 (核查中) are one clue" in done.output
+    assert "not merged" in done.output
+    assert ledger.head() == head  # nothing recorded
+    clues = _clues(ledger)
+    assert (clues["d1"].state, clues["prov:HB-0001"].state) == ("核查中", "核查中")
+
+
+def test_the_merge_summary_on_the_command_line(
+    ledger: Ledger, ledger_url: str, tmp_path: Path
+) -> None:
+    out = _reconciled(_apart(ledger, tmp_path), {"HB-0001": "d1"})
+    args = ["sync", "--output", str(out), "--ledger", ledger_url, "--by", "专班"]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    assert "1 entries merged into another (已合并)" in done.output
+    assert "conflict" not in done.output
+
+
+def test_a_ledger_of_the_first_schema_is_upgraded(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "old" / "ledger.sqlite"
+    path.parent.mkdir()
+    engine = create_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("huimin.ledger") / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    ledger = Ledger.open(str(path))
+    try:
+        assert sync(ledger, publish(tmp_path / "out", [clue_row("a")]), "t", Deadlines()).added
+        assert _clues(ledger)["a"].merged_into is None
     finally:
         ledger.dispose()

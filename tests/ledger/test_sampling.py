@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from huimin.errors import ConfigError
@@ -13,6 +14,7 @@ from huimin.ledger.models import Clue, SamplingRound
 from huimin.ledger.records import apply_records
 from huimin.ledger.sampling import close_round, draw, required, sample
 from huimin.ledger.store import Ledger
+from huimin.stats import ledger_clues_frame
 from tests.ledger.conftest import clue_row, publish, verification
 
 
@@ -58,6 +60,9 @@ def test_sample_records_the_seed_and_closing_the_round(ledger: Ledger, tmp_path:
     with ledger.read() as session:
         states = {c.clue_id: c.state for c in session.query(Clue)}
     assert {states[c] for c in result.drawn} == {"抽查复核"}
+    with ledger.read() as session:  # the progress tables count the drawn, not the round
+        drawn = ledger_clues_frame(session).filter(pl.col("drawn"))
+    assert sorted(drawn.get_column("clue_id")) == sorted(result.drawn)
     assert sum(s == "查否结案" for s in states.values()) == 9
     with pytest.raises(ConfigError, match="no 查否 clues"):
         sample(ledger, "区民政局", "民政局")

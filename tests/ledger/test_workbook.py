@@ -28,7 +28,7 @@ def synced(ledger: Ledger, tmp_path: Path) -> Ledger:
     return ledger
 
 
-def _sheets(path: Path) -> dict[str, list[list[str]]]:
+def read_sheets(path: Path) -> dict[str, list[list[str]]]:
     sheets = pl.read_excel(
         path, sheet_id=0, engine="calamine", has_header=False, infer_schema_length=0
     )
@@ -38,12 +38,15 @@ def _sheets(path: Path) -> dict[str, list[list[str]]]:
     }
 
 
-def _fill(source: Path, target: Path, answers: dict[int, dict[str, str]], **cells: Any) -> Path:
-    """A filled copy of ``source``: ``answers`` by sheet row (1-based, data from 2), and
+def fill_workbook(
+    source: Path, target: Path, filled: dict[int, dict[str, str]], **cells: Any
+) -> Path:
+    """A filled copy of ``source``, written as a case worker's Excel saves it (every cell
+    text, the hidden signature sheet kept): ``filled`` by sheet row (1-based, data from 2), and
     ``cells`` as {"sheet!row,col": value} to change any cell."""
-    sheets = _sheets(source)
-    for row, values in answers.items():
-        for title, value in values.items():
+    sheets = read_sheets(source)
+    for row, answered in filled.items():
+        for title, value in answered.items():
             sheets[MAIN][row - 1][COL[title]] = value
     for where, value in cells.items():
         sheet, rc = where.split("!")
@@ -61,7 +64,7 @@ def _fill(source: Path, target: Path, answers: dict[int, dict[str, str]], **cell
     return target
 
 
-def _answers(outcome: str = "查实", **changes: str) -> dict[str, str]:
+def answers(outcome: str = "查实", **changes: str) -> dict[str, str]:
     data = verification()
     row = {"核查结果": outcome, **data["elements"], "核查意见": data["opinion"]}
     row |= {
@@ -84,10 +87,10 @@ def _states(ledger: Ledger) -> dict[str, str]:
 def test_round_trip_records_and_moves(synced: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "wb.xlsx"
     assert export_workbook(synced, Scope.STREET, STREET, out) == 2
-    sheets = _sheets(out)
+    sheets = read_sheets(out)
     assert set(sheets) == {MAIN, "填写说明", SIGNATURE}
     assert [r[0] for r in sheets[MAIN][1:]] == ["c-1", "c-2"]
-    filled = _fill(out, tmp_path / "filled.xlsx", {2: _answers(), 3: _answers("查否")})
+    filled = fill_workbook(out, tmp_path / "filled.xlsx", {2: answers(), 3: answers("查否")})
     result = import_workbook(synced, filled, "李四")
     assert len(result.moves) == 5
     states = _states(synced)
@@ -98,7 +101,7 @@ def test_changed_locked_cell_is_refused(synced: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "wb.xlsx"
     export_workbook(synced, Scope.STREET, STREET, out)
     cells = {f"{MAIN}!2,{COL['涉及金额']}": "100.00"}
-    filled = _fill(out, tmp_path / "f.xlsx", {2: _answers()}, **cells)
+    filled = fill_workbook(out, tmp_path / "f.xlsx", {2: answers()}, **cells)
     with pytest.raises(ConfigError, match=r"row 2, column I \(涉及金额\): changed since export"):
         import_workbook(synced, filled, "李四")
     assert _states(synced)["c-1"] == "待核查"
@@ -107,7 +110,7 @@ def test_changed_locked_cell_is_refused(synced: Ledger, tmp_path: Path) -> None:
 def test_another_streets_clue_is_refused(synced: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "wb.xlsx"
     export_workbook(synced, Scope.STREET, STREET, out)
-    filled = _fill(out, tmp_path / "f.xlsx", {2: _answers()}, **{f"{MAIN}!3,0": "c-3"})
+    filled = fill_workbook(out, tmp_path / "f.xlsx", {2: answers()}, **{f"{MAIN}!3,0": "c-3"})
     with pytest.raises(ConfigError, match=r"row 3, column A \(线索编号\)") as caught:
         import_workbook(synced, filled, "李四")
     assert "走马岭街" in str(caught.value)
@@ -117,7 +120,7 @@ def test_another_streets_clue_is_refused(synced: Ledger, tmp_path: Path) -> None
 def test_wrong_dropdown_value_names_cell_and_allowed(synced: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "wb.xlsx"
     export_workbook(synced, Scope.STREET, STREET, out)
-    filled = _fill(out, tmp_path / "f.xlsx", {2: _answers(), 3: _answers("查是")})
+    filled = fill_workbook(out, tmp_path / "f.xlsx", {2: answers(), 3: answers("查是")})
     with pytest.raises(ConfigError) as caught:
         import_workbook(synced, filled, "李四")
     text = str(caught.value)
@@ -129,8 +132,8 @@ def test_wrong_dropdown_value_names_cell_and_allowed(synced: Ledger, tmp_path: P
 def test_one_bad_row_applies_nothing(synced: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "wb.xlsx"
     export_workbook(synced, Scope.STREET, STREET, out)
-    bad = _answers("查否", 核查意见="属实", 核查日期="2023-13-40")
-    filled = _fill(out, tmp_path / "f.xlsx", {2: _answers(), 3: bad})
+    bad = answers("查否", 核查意见="属实", 核查日期="2023-13-40")
+    filled = fill_workbook(out, tmp_path / "f.xlsx", {2: answers(), 3: bad})
     with pytest.raises(ConfigError) as caught:
         import_workbook(synced, filled, "李四")
     text = str(caught.value)
@@ -145,7 +148,7 @@ def test_commands(synced: Ledger, ledger_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(app, ["export", "--street", STREET, "--out", str(out), "--ledger", url])
     assert done.exit_code == 0, done.output
-    filled = _fill(out, tmp_path / "f.xlsx", {2: {"核查结果": "核查中"}})
+    filled = fill_workbook(out, tmp_path / "f.xlsx", {2: {"核查结果": "核查中"}})
     done = runner.invoke(app, ["import", str(filled), "--ledger", url, "--by", "李四"])
     assert done.exit_code == 0, done.output
     assert _states(synced)["c-1"] == "核查中"
