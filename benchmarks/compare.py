@@ -52,7 +52,7 @@ class Row:
     rows: int
 
     def median(self, field: str) -> float:
-        return statistics.median(getattr(m, field) for m in self.runs)
+        return float(statistics.median(float(getattr(m, field)) for m in self.runs))
 
 
 def measure(command: list[str]) -> Measure:
@@ -65,22 +65,24 @@ def measure(command: list[str]) -> Measure:
     return Measure(wall, cpu, usage.ru_maxrss / 1024 / 1024, os.waitstatus_to_exitcode(status))
 
 
-def prepare(args: argparse.Namespace) -> tuple[Path, Path, dict[str, int]]:
-    """The input (generated when missing) and a fresh staged run of it."""
+def prepare(
+    args: argparse.Namespace, name: str = "compare_out"
+) -> tuple[Path, Path, dict[str, int]]:
+    """The input (generated when missing) and a fresh staged run of it in ``work/<name>``."""
     work = args.work / args.scale
     input_dir = args.input or work / "input"
     if not (input_dir / "population.parquet").exists():
         synth = [*HUIMIN, "synth", "--scale", args.scale, "--seed", str(args.seed)]
-        _check(measure([*synth, "--output", str(input_dir)]), "synth")
-    output = work / "compare_out"
-    _clear(output)
+        check(measure([*synth, "--output", str(input_dir)]), "synth")
+    output = work / name
+    clear(output)
     ingest = [*HUIMIN, "ingest", "--input", str(input_dir), "--output", str(output)]
-    _check(measure([*ingest, "--no-reports", "--no-reuse"]), "ingest")
+    check(measure([*ingest, "--no-reports", "--no-reuse"]), "ingest")
     totals = json.loads((output / "manifest.json").read_text(encoding="utf-8"))["totals"]
     return input_dir, output, totals
 
 
-def _clear(output: Path) -> None:
+def clear(output: Path) -> None:
     for path in (output, output.with_name(output.name + ".runs")):
         if path.is_symlink():
             path.unlink()
@@ -88,7 +90,7 @@ def _clear(output: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _check(m: Measure, step: str) -> None:
+def check(m: Measure, step: str) -> None:
     if m.code != 0:
         raise SystemExit(f"{step} failed with exit code {m.code}")
 
@@ -98,7 +100,7 @@ def agree(staged: Path, scratch: Path) -> int:
     sets = {}
     for name in ("run_huimin_rules", "duckdb_rules", "pandas_rules"):
         out = scratch / f"{name}.parquet"
-        _check(measure([PY, str(BENCH / f"{name}.py"), str(staged), "--out", str(out)]), name)
+        check(measure([PY, str(BENCH / f"{name}.py"), str(staged), "--out", str(out)]), name)
         sets[name] = pl.read_parquet(out)
     first = sets["run_huimin_rules"]
     for name, other in sets.items():
@@ -117,7 +119,7 @@ def timed(commands: dict[str, list[str]], repeat: int) -> dict[str, list[Measure
     for _ in range(repeat):
         for name, command in commands.items():
             m = measure(command)
-            _check(m, name)
+            check(m, name)
             runs[name].append(m)
             if "--timing" in command:
                 path = Path(command[command.index("--timing") + 1])
@@ -129,7 +131,7 @@ def _in_process(name: str, part: str) -> float:
     return statistics.median(t[part] for t in IN_PROCESS[name])
 
 
-def _shown(command: list[str]) -> str:
+def shown(command: list[str]) -> str:
     if "--timing" in command:
         at = command.index("--timing")
         command = command[:at] + command[at + 2 :]
@@ -168,7 +170,7 @@ def main() -> int:
     runs = timed(twelve, args.repeat) | timed(also, args.repeat)
     commands = twelve | also
     table = [
-        Row(name, _shown(commands[name]), runs[name], 0 if "load" in name else rows)
+        Row(name, shown(commands[name]), runs[name], 0 if "load" in name else rows)
         for name in commands
     ]
     table.append(_whole_run(input_dir, output.parent, int(totals["rows_in"])))
@@ -184,12 +186,12 @@ def _huimin_rules(staged: Path, work: Path, tag: str) -> list[str]:
 def _whole_run(input_dir: Path, work: Path, rows_in: int) -> Row:
     """The whole catalogue with ingest included: one ``huimin run`` (no reports)."""
     output = work / "compare_run_out"
-    _clear(output)
+    clear(output)
     command = [*HUIMIN, "run", "--input", str(input_dir), "--output", str(output)]
     command += ["--no-reports", "--no-reuse", "--include-example-parameters"]
     m = measure(command)
-    _check(m, "huimin run")
-    return Row("huimin run, whole catalogue (ingest included, once)", _shown(command), [m], rows_in)
+    check(m, "huimin run")
+    return Row("huimin run, whole catalogue (ingest included, once)", shown(command), [m], rows_in)
 
 
 def write_results(
@@ -208,7 +210,7 @@ def write_results(
         f"## {dt.date.today()} · {args.scale} · `{command}`",
         "",
         *([f"_{args.note}_", ""] if args.note else []),
-        f"Machine: {os.cpu_count()} cores (nproc), {_memory_gb():.0f} GB, Python "
+        f"Machine: {os.cpu_count()} cores (nproc), {memory_gb():.0f} GB, Python "
         f"{platform.python_version()}, polars {pl.__version__}, duckdb {duckdb.__version__}, "
         f"pandas {pandas.__version__}; rows in {totals['rows_in']:,}, staged "
         f"{totals['rows_valid']:,}. Medians of {args.repeat} separate processes, alternating; "
@@ -258,7 +260,7 @@ def _line(row: Row) -> str:
     )
 
 
-def _memory_gb() -> float:
+def memory_gb() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
 
 
