@@ -6,7 +6,9 @@ and the fix, and make the command exit with code 2.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -20,7 +22,6 @@ from huimin.boundary import guarded
 from huimin.context import MAX_TEXT_CHARS, XLSX_MAX_RATIO, XLSX_MAX_UNCOMPRESSED, Limits, RunContext
 from huimin.errors import EXIT_CHECKS_FAILED, ConfigError
 from huimin.redact import RedactingWriter, install_log_redaction
-from huimin.rules.select import select_rules
 
 app = typer.Typer(
     name="huimin",
@@ -79,6 +80,10 @@ app.add_typer(ledger_app, name="ledger")
 from huimin.cli_stats import app as stats_app  # noqa: E402
 
 app.add_typer(stats_app, name="stats")
+from huimin import cli_disclose, cli_report  # noqa: E402
+
+app.add_typer(cli_report.app, name="report")
+app.command("disclose")(cli_disclose.disclose)
 rules_app = typer.Typer(help="The rule catalogue: check, test, explain, score against a truth.")
 app.add_typer(rules_app, name="rules")
 
@@ -103,6 +108,8 @@ RulesDir = Annotated[
 
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
 install_log_redaction()
+# a command ends the process: skip the collector's last walk over what the imports made
+atexit.register(gc.freeze)
 
 
 class Scale(StrEnum):
@@ -323,6 +330,25 @@ def run(
         ),
     ] = None,
     only: Only = None,
+    ledger: Annotated[
+        str | None,
+        typer.Option(
+            "--ledger",
+            help="The verification ledger (file or database URL), read only: the clue report "
+            "shows each rule's clues, verified and 查实率 (规则核查反馈). Not given: the report "
+            "says so.",
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run as a Prefect flow on the Dask cluster whose scheduler is at ADDRESS "
+            "(tcp://host:8786): the inputs are split by household across its workers; input "
+            "and output must be on storage every worker shares (docs/dask.md).",
+        ),
+    ] = None,
 ) -> None:
     """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
@@ -332,6 +358,7 @@ def run(
     """
     from huimin.job import run_job
     from huimin.rules.commands import load_catalogue
+    from huimin.rules.select import select_rules
 
     ctx = _context(as_of, absent, max_text_chars, max_xlsx_bytes, max_xlsx_ratio)
     ctx = replace(_rule_options(ctx, include_example_parameters, check_period), reuse=reuse)
@@ -340,6 +367,24 @@ def run(
     )
     if province is not None and not province.is_file():
         raise ConfigError(f"{province}: no such file (--province)")
+    if dask is not None:
+        from huimin.flows.dask_run import run_on_dask
+
+        code = run_on_dask(
+            input_dir,
+            output,
+            dask,
+            ctx=ctx,
+            reports=reports,
+            rules_dir=rules,
+            parameters_file=_parameters(input_dir, parameters),
+            only=only or [],
+            province=province,
+            wait=wait,
+            console=console,
+            ledger=ledger,
+        )
+        raise typer.Exit(code)
     code = run_job(
         input_dir,
         output,
@@ -349,6 +394,7 @@ def run(
         console=console,
         wait=wait,
         province=province,
+        ledger=ledger,
     )
     raise typer.Exit(code)
 
@@ -504,6 +550,7 @@ def rules_run(
     """
     from huimin.job import published_input, rerun_rules
     from huimin.rules.commands import load_catalogue
+    from huimin.rules.select import select_rules
 
     overrides = _parameters(published_input(output), parameters)
     catalogue = select_rules(load_catalogue(rules or default_rules(), overrides), only or [])

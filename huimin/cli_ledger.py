@@ -11,24 +11,22 @@ import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from huimin.boundary import guarded
 from huimin.errors import EXIT_CHECKS_FAILED, ConfigError, DataFileError
-from huimin.ledger.history import check_chain
-from huimin.ledger.intake import Deadlines, IntakeResult, Source, import_list, sync
-from huimin.ledger.models import Clue, ClueSource, Event, Verification
-from huimin.ledger.records import apply_records
-from huimin.ledger.sampling import close_round, sample
-from huimin.ledger.store import Ledger
-from huimin.ledger.supervision import Overdue, SendBack, overdue, send_back
 from huimin.redact import RedactingWriter, redact
+
+if TYPE_CHECKING:
+    from huimin.ledger.intake import Deadlines, IntakeResult
+    from huimin.ledger.models import Clue
+    from huimin.ledger.store import Ledger
+    from huimin.ledger.supervision import Overdue, SendBack
 
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
 
@@ -60,6 +58,16 @@ RectifyBy = Annotated[
 ]
 
 
+class SourceChoice(StrEnum):
+    """The values of :class:`huimin.ledger.intake.Source`, without importing the ledger (and
+    SQLAlchemy) to build the command line."""
+
+    DISTRICT = "district"
+    PROVINCE = "province"
+    TRANSFERRED = "transferred"
+    COMPLAINT = "complaint"
+
+
 def _say(text: str) -> None:
     console.print(redact(text), markup=False, highlight=False, soft_wrap=True)
 
@@ -75,6 +83,10 @@ def _actor(value: str | None) -> str:
 
 @contextmanager
 def _open(value: str | None) -> Iterator[Ledger]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from huimin.ledger.store import Ledger
+
     ledger = Ledger.open(value)
     try:
         yield ledger
@@ -87,6 +99,8 @@ def _open(value: str | None) -> Iterator[Ledger]:
 
 
 def _deadlines(verify_by: str, rectify_by: str) -> Deadlines:
+    from huimin.ledger.intake import Deadlines
+
     return Deadlines(Deadlines.parse(verify_by), Deadlines.parse(rectify_by))
 
 
@@ -100,7 +114,8 @@ def _intake_lines(result: IntakeResult) -> None:
         "no longer found": result.no_longer_found,
         "found again": result.found_again,
     }
-    _say(", ".join(f"{v} {k}" for k, v in counts.items() if v) or "nothing to do")
+    nothing = not any(counts.values()) and not result.merged and not result.conflicts
+    _say("nothing to do" if nothing else ", ".join(f"{v} {k}" for k, v in counts.items() if v))
     if result.quarantined:
         reasons = "; ".join(f"{r}: {n}" for r, n in result.reasons.items())
         _say(f"{result.quarantined} of {result.rows_in} rows quarantined, not imported ({reasons})")
@@ -116,10 +131,14 @@ def sync_command(
     rectify_by: RectifyBy = "11-15",
 ) -> None:
     """Bring a published run's clues into the ledger (new ones added, missing ones marked)."""
+    from huimin.ledger.intake import sync
+
     with _open(ledger) as opened:
         result = sync(opened, output, _actor(by), _deadlines(verify_by, rectify_by))
         _say(f"{result.rows_in} clues in the run")
         _intake_lines(result)
+        for line in result.merge_lines():
+            _say(line)
 
 
 @app.command("import-province")
@@ -129,8 +148,9 @@ def import_province_command(
     ledger: LedgerOpt = None,
     by: ByOpt = None,
     source: Annotated[
-        Source, typer.Option("--source", help="province, transferred (跨区移交) or complaint.")
-    ] = Source.PROVINCE,
+        SourceChoice,
+        typer.Option("--source", help="province, transferred (跨区移交) or complaint."),
+    ] = SourceChoice.PROVINCE,
     output: Annotated[
         Path | None,
         typer.Option("--output", help="A published run whose reconciliation.parquet joins pairs."),
@@ -139,17 +159,21 @@ def import_province_command(
     rectify_by: RectifyBy = "11-15",
 ) -> None:
     """Import a provincial (or transferred, or complaint) clue list: only new clues are added."""
+    from huimin.ledger.intake import Source, import_list
+
     with _open(ledger) as opened:
         result = import_list(
             opened,
             file,
             _actor(by),
             _deadlines(verify_by, rectify_by),
-            source=source,
+            source=Source(source.value),
             output=output,
         )
         _say(f"{result.rows_in} rows in {file.name}")
         _intake_lines(result)
+        for line in result.merge_lines():
+            _say(line)
 
 
 def _load_records(path: Path) -> list[Any]:
@@ -176,6 +200,8 @@ def _load_records(path: Path) -> list[Any]:
 
 
 def _apply(ledger: str | None, by: str | None, records: list[Any]) -> None:
+    from huimin.ledger.records import apply_records
+
     with _open(ledger) as opened:
         for line in apply_records(opened, records, _actor(by)):
             _say(line)
@@ -242,6 +268,8 @@ def sample_command(
     by: ByOpt = None,
 ) -> None:
     """Draw a department's re-check sample: 20% of its 查否 clues rounded up, one per street."""
+    from huimin.ledger.sampling import sample
+
     with _open(ledger) as opened:
         drawn = sample(opened, department, _actor(by), seed)
         _say(
@@ -260,6 +288,8 @@ def close_round_command(
     by: ByOpt = None,
 ) -> None:
     """Close the department's sampling round: 查否 clues not drawn become 查否结案."""
+    from huimin.ledger.sampling import close_round
+
     with _open(ledger) as opened:
         round_id, closed = close_round(opened, department, _actor(by))
         _say(f"round {round_id} closed: {closed} 查否 clues not drawn are closed (查否结案)")
@@ -275,6 +305,8 @@ def verify_command(
     ] = None,
 ) -> None:
     """Recompute the history's hash chain; exit 1 naming every event edited or removed."""
+    from huimin.ledger.history import check_chain
+
     with _open(ledger) as opened:
         with opened.read() as session:
             check = check_chain(session, expect_head)
@@ -295,6 +327,8 @@ def overdue_command(
     ] = None,
 ) -> None:
     """The supervision list: overdue clues by street and department, and what to send back."""
+    from huimin.ledger.supervision import overdue, send_back
+
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:
@@ -324,14 +358,22 @@ def show_command(
     ledger: LedgerOpt = None,
 ) -> None:
     """One clue: its account, sources, verifications and history (ID numbers masked)."""
+    from huimin.ledger.intake import find_entry
+
     with _open(ledger) as opened, opened.read() as session:
-        clue = session.get(Clue, clue_id)
+        clue = find_entry(session, clue_id)
         if clue is None:
             raise ConfigError(f"no clue {clue_id} in the ledger")
+        if clue.clue_id != clue_id:
+            _say(f"{clue_id} is followed on the entry {clue.clue_id}")
         _show(session, clue)
 
 
 def _show(session: Any, clue: Clue) -> None:
+    from sqlalchemy import select
+
+    from huimin.ledger.models import ClueSource, Event, Verification
+
     where = clue.street or clue.organization or "-"
     _say(f"{clue.clue_id}: {clue.state}{' (no longer found)' if clue.no_longer_found else ''}")
     _say(f"  {clue.project} | {clue.department} | {where} | {clue.name} {clue.subject}")
@@ -341,6 +383,8 @@ def _show(session: Any, clue: Clue) -> None:
     )
     if clue.reopened_from:
         _say(f"  reopens {clue.reopened_from}")
+    if clue.merged_into:
+        _say(f"  merged into {clue.merged_into}")
     _say(f"  {clue.summary}")
     for source in session.scalars(select(ClueSource).where(ClueSource.clue_id == clue.clue_id)):
         _say(f"  source {source.source}: {source.source_key}")

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import IO, Annotated, cast
+from typing import IO, TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
 
 from huimin.boundary import guarded
 from huimin.errors import ConfigError
-from huimin.ledger.store import Ledger
-from huimin.ledger.workbook import Scope, export_workbook, import_workbook
 from huimin.redact import RedactingWriter, redact
+
+if TYPE_CHECKING:
+    from huimin.ledger.workbook import Scope
 
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
 
@@ -43,6 +44,8 @@ def _say(text: str) -> None:
 def _scope(
     street: str | None, organisation: str | None, department: str | None
 ) -> tuple[Scope, str]:
+    from huimin.ledger.workbook import Scope
+
     given = [
         (scope, name)
         for scope, name in (
@@ -75,6 +78,9 @@ def export_command(
     ledger: LedgerOpt = None,
 ) -> None:
     """Write a signed workbook of the clues to record, for case workers to fill in."""
+    from huimin.ledger.store import Ledger
+    from huimin.ledger.workbook import export_workbook
+
     scope, name = _scope(street, organisation, department)
     opened = Ledger.open(ledger)
     try:
@@ -95,6 +101,9 @@ def import_command(
     ] = None,
 ) -> None:
     """Check a filled workbook cell by cell and record it, all or nothing."""
+    from huimin.ledger.store import Ledger
+    from huimin.ledger.workbook import import_workbook
+
     actor = by or _login()
     opened = Ledger.open(ledger)
     try:

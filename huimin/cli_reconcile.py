@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import IO, Annotated, cast
+from typing import IO, TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from huimin.boundary import guarded
-from huimin.context import RunContext
-from huimin.reconcile import ReconcileSummary, reconcile_into
 from huimin.redact import RedactingWriter
-from huimin.runs import RunArea
+
+if TYPE_CHECKING:
+    from huimin.reconcile import ReconcileSummary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
@@ -32,6 +31,10 @@ def _as_of(folder: Path) -> dt.date:
 
 def reconcile_published(output: Path, province: Path, *, wait: bool = False) -> ReconcileSummary:
     """Reconcile ``province`` with the run published at ``output``; publish the result."""
+    from huimin.context import RunContext
+    from huimin.reconcile import reconcile_into
+    from huimin.runs import RunArea
+
     area = RunArea(output)
     with area.locked(wait=wait, command="huimin reconcile"):
         run = area.derive_run()
@@ -45,6 +48,8 @@ def reconcile_published(output: Path, province: Path, *, wait: bool = False) -> 
 
 
 def print_summary(summary: ReconcileSummary, output: Path) -> None:
+    from rich.table import Table
+
     table = Table(title=f"reconciliation: {summary.province_file}")
     table.add_column("match")
     table.add_column("clues", justify="right")

@@ -51,6 +51,7 @@ SNAPSHOT = (
     "amount",
     "summary",
     "content_hash",
+    "merged_into",
 )
 
 

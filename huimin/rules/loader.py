@@ -17,6 +17,7 @@ are checked here (:mod:`huimin.rules.templates`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -493,7 +494,7 @@ class _FileLoader:
                 r.add(block.key_locs[name], message, suggest(name, DATASETS))
                 continue
             rows = r.sequence(rows_node, f"given {name}")
-            fields = {spec.name: spec for spec in DATASETS[name].field_specs()}
+            fields = _contract_fields(name)
             out[name] = [self._row(item, name, fields) for item in rows.items] if rows else []
         if self.policy is not None and self.policy not in block.entries:
             r.add(block.loc, f"given must include rows of the policy roster '{self.policy}'")
@@ -561,6 +562,13 @@ class _FileLoader:
                 where = f" and zone {zone}" if param.zone_by else ""
                 message = f"example '{name}': parameter '{local}' has no value in force "
                 self.reader.add(loc, message + f"on {start} (period {period}{where})")
+
+
+@functools.cache
+def _contract_fields(dataset: str) -> dict[str, FieldSpec]:
+    """The contract's fields of a dataset by name (read once per process: pandera builds the
+    schema anew on each call)."""
+    return {spec.name: spec for spec in DATASETS[dataset].field_specs()}
 
 
 def _row_periods(

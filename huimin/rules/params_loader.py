@@ -23,6 +23,7 @@ Wherever a district value is in force (for its zone) it wins over the project's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -164,9 +165,17 @@ def _read(path: Path, reader: Reader, what: str) -> YNode | None:
         reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
         reader.add(Loc(reader.file, 1, 1), f"cannot read the file: {reason}")
         return None
-    root, problems = parse(text, reader.file)
+    root, problems = _parsed(text, reader.file)
     reader.problems.extend(problems)
     return root
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, file: str) -> tuple[YNode | None, tuple[RuleProblem, ...]]:
+    """A file's nodes, parsed once per process while its text is the same: ``huimin rules
+    check`` reads the tree again to list the parameters no rule uses."""
+    root, problems = parse(text, file)
+    return root, tuple(problems)
 
 
 class _ValueReader:

@@ -1,22 +1,22 @@
-"""Values of a rule file with their locations: YAML nodes, typed readers and SQL checks.
+"""Values of a rule file with their locations: typed readers and SQL checks.
 
-The file is *composed* (not constructed) with ruamel.yaml, so nothing is lost or guessed: each
-scalar keeps its resolved YAML type and its text, dates stay text until the loader reads them (a
-wrong date such as ``2023-02-30`` is then reported where it was written), and a key written
-twice is reported with both places instead of aborting the load. Anchors, aliases, merge keys,
-tags and too deep a nesting are refused, located, from the event stream before anything is
-composed, so an alias "bomb" is never expanded (:func:`compose`, also used for an input folder's
-``sources.yaml``). :class:`Reader` collects problems while reading typed values (text, number,
-date, choice ...) out of the nodes, and :class:`SqlChecker` first checks the shape of an SQL
-text (:func:`huimin.rules.sql.sql_refusal`), then resolves it against the columns a rule may
-use (:func:`huimin.rules.context.condition_schema`), naming the closest column of an unknown
-one. Its messages are huimin's own words: polars' texts may repeat the SQL, literals included.
+:mod:`huimin.rules.yamlread` reads the YAML text into located nodes (:func:`parse`, also used
+for an input folder's ``sources.yaml`` through :func:`config_tree`): each scalar keeps its
+resolved YAML type and its text, dates stay text until the loader reads them (a wrong date such
+as ``2023-02-30`` is then reported where it was written), a key written twice is reported with
+both places, and anchors, aliases, merge keys, tags and too deep a nesting are refused, located.
+:class:`Reader` collects problems while reading typed values (text, number, date, choice ...)
+out of the nodes, and :class:`SqlChecker` first checks the shape of an SQL text
+(:func:`huimin.rules.sql.sql_refusal`), then resolves it against the columns a rule may use
+(:func:`huimin.rules.context.condition_schema`), naming the closest column of an unknown one.
+Its messages are huimin's own words: polars' texts may repeat the SQL, literals included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,52 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, StreamMark
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    ScalarEvent,
-)
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from huimin.rules.context import condition_schema
 from huimin.rules.model import Loc, RuleProblem
 from huimin.rules.sql import sql_refusal
+from huimin.rules.yamlread import YamlRefusedError as YamlRefusedError
+from huimin.rules.yamlread import YMap as YMap
+from huimin.rules.yamlread import YNode as YNode
+from huimin.rules.yamlread import YScalar as YScalar
+from huimin.rules.yamlread import YSeq as YSeq
+from huimin.rules.yamlread import read
 from huimin.schemas import DATASETS, FieldSpec
 
-_TAG = "tag:yaml.org,2002:"
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_KINDS = ("id_number", "text", "enum", "month")
-
-
-@dataclass(frozen=True)
-class YScalar:
-    """A scalar: ``kind`` is str, int, float, bool, null or timestamp; ``value`` its value."""
-
-    loc: Loc
-    kind: str
-    value: Any
-    text: str
-
-
-@dataclass(frozen=True)
-class YSeq:
-    loc: Loc
-    items: tuple[YNode, ...]
-
-
-@dataclass(frozen=True)
-class YMap:
-    """A mapping: key → value node, and where each key was written."""
-
-    loc: Loc
-    entries: dict[str, YNode]
-    key_locs: dict[str, Loc]
-
-
-YNode = YScalar | YSeq | YMap
 
 
 def describe(node: YNode) -> str:
@@ -93,166 +61,15 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _loc(file: str, mark: StreamMark) -> Loc:
-    return Loc(file, mark.line + 1, mark.column + 1)
-
-
-def _number(text: str, kind: str) -> Any:
-    clean = text.replace("_", "")
-    if kind == "int":
-        return int(clean, 10) if re.fullmatch(r"[-+]?\d+", clean) else int(clean, 0)
-    lowered = clean.lower().replace(".inf", "inf").replace(".nan", "nan")
-    return float(lowered)
-
-
-def _scalar(node: ScalarNode, loc: Loc) -> YScalar:
-    text = str(node.value).replace("\a", "")
-    tag = str(node.tag)
-    kind = tag[len(_TAG) :] if tag.startswith(_TAG) else "str"
-    value: Any = text
-    if kind in ("int", "float"):
-        try:
-            value = _number(text, kind)
-        except ValueError:
-            kind, value = "str", text
-    elif kind == "bool":
-        value = text.lower() in ("true", "yes", "on")
-    elif kind == "null":
-        value = None
-    elif kind != "timestamp":
-        kind = "str"
-    return YScalar(loc, kind, value, text)
-
-
-class _Builder:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[RuleProblem] = []
-
-    def build(self, node: Node) -> YNode:
-        loc = _loc(self.file, node.start_mark)
-        if isinstance(node, MappingNode):
-            return self._mapping(node, loc)
-        if isinstance(node, SequenceNode):
-            return YSeq(loc, tuple(self.build(item) for item in node.value))
-        assert isinstance(node, ScalarNode)
-        return _scalar(node, loc)
-
-    def _mapping(self, node: MappingNode, loc: Loc) -> YMap:
-        entries: dict[str, YNode] = {}
-        key_locs: dict[str, Loc] = {}
-        for key_node, value_node in node.value:
-            key_loc = _loc(self.file, key_node.start_mark)
-            if not isinstance(key_node, ScalarNode):
-                self.problems.append(RuleProblem(key_loc, "a key must be a plain name"))
-                continue
-            key = str(key_node.value)
-            if key == "<<" and key_node.style is None:
-                message = "YAML merge keys (<<) are not allowed: write the keys out in full"
-                self.problems.append(RuleProblem(key_loc, message))
-                continue
-            if key in entries:
-                first = key_locs[key]
-                message = f"duplicate key '{key}' (first written at line {first.line})"
-                self.problems.append(RuleProblem(key_loc, message))
-                continue
-            entries[key] = self.build(value_node)
-            key_locs[key] = key_loc
-        return YMap(loc, entries, key_locs)
-
-
-#: how deeply mappings and lists may nest (rule files nest about 8 deep)
-MAX_DEPTH = 64
-
-
-class YamlRefusedError(Exception):
-    """A YAML text that is not read: a syntax error (``syntax``) or a construct refused on
-    purpose (anchors, aliases, tags, too deep a nesting), located where it was written."""
-
-    def __init__(self, loc: Loc, detail: str, syntax: bool) -> None:
-        self.loc = loc
-        self.detail = detail
-        self.syntax = syntax
-        super().__init__(f"{loc}: {detail}")
-
-    def problem(self) -> RuleProblem:
-        message = f"YAML syntax error: {self.detail}" if self.syntax else self.detail
-        return RuleProblem(self.loc, message)
-
-
-def _syntax_error(file: str, error: MarkedYAMLError) -> YamlRefusedError:
-    mark = error.problem_mark or error.context_mark
-    loc = _loc(file, mark) if mark is not None else Loc(file, 1, 1)
-    detail = str(error.problem or error).strip()
-    if error.context and error.context_mark is not None:
-        detail += f" ({error.context} started at line {error.context_mark.line + 1})"
-    if "\\t" in detail or "\t" in detail:
-        detail += "; indent with spaces, not tabs"
-    return YamlRefusedError(loc, detail, syntax=True)
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _refuse_unsafe(text: str, file: str) -> None:
-    """Raise :class:`YamlRefusedError` at the first anchor, alias, tag or too deep nesting.
-
-    This reads the event stream, which never expands an alias, so a YAML "alias bomb" costs
-    no more than its own text.
-    """
-    depth = 0
-    for event in YAML(typ="rt").parse(text):
-        loc = _loc(file, event.start_mark)
-        if isinstance(event, AliasEvent):
-            detail = f"YAML alias '*{_short(str(event.anchor))}' is not allowed"
-            raise YamlRefusedError(loc, f"{detail}: write the value out in full", syntax=False)
-        anchor = getattr(event, "anchor", None)
-        if anchor:
-            detail = f"YAML anchor '&{_short(str(anchor))}' is not allowed"
-            raise YamlRefusedError(loc, f"{detail}: write each value out in full", syntax=False)
-        tag = getattr(event, "tag", None)
-        if tag and isinstance(event, ScalarEvent | CollectionStartEvent):
-            shown = "!!" + str(tag)[len(_TAG) :] if str(tag).startswith(_TAG) else str(tag)
-            detail = f"YAML tag '{_short(shown)}' is not allowed"
-            raise YamlRefusedError(
-                loc, f"{detail}: write plain values (text in quotes)", syntax=False
-            )
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                detail = f"values nest more than {MAX_DEPTH} levels deep"
-                raise YamlRefusedError(loc, detail, syntax=False)
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-
-
-def compose(text: str, file: str) -> Node | None:
-    """The document's node tree (None if empty); raises :class:`YamlRefusedError` for a syntax
-    error or a refused construct, located ``file:line:column``."""
-    try:
-        _refuse_unsafe(text, file)
-        return YAML(typ="rt").compose(text)  # type: ignore[no-any-return]
-    except MarkedYAMLError as error:
-        raise _syntax_error(file, error) from None
-
-
-def build(root: Node, file: str) -> tuple[YNode, list[RuleProblem]]:
-    """The located values of a composed document, and the problems found (duplicate keys,
-    keys that are not plain names, merge keys)."""
-    builder = _Builder(file)
-    return builder.build(root), builder.problems
-
-
 def parse(text: str, file: str) -> tuple[YNode | None, list[RuleProblem]]:
     """The document's root node (None if the file is empty or not YAML) and the problems."""
     try:
-        root = compose(text, file)
+        root, problems = read(text, file)
     except YamlRefusedError as refused:
         return None, [refused.problem()]
     if root is None:
         return None, [RuleProblem(Loc(file, 1, 1), "the file is empty")]
-    return build(root, file)
+    return root, problems
 
 
 def plain(node: YNode) -> Any:
@@ -484,19 +301,29 @@ def _resolve_error(error: pl.exceptions.PolarsError) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _empty_frame(key: SchemaKey) -> pl.LazyFrame:
+    """An empty frame of the columns a rule may use: built once per process for each key (the
+    contract does not change while it runs; rule files share keys: pooled rosters ...), from
+    empty columns built once each (most columns recur from key to key)."""
+    policy, params, other, household, via = key
+    schema = condition_schema(policy, list(params), other, household, via=via)
+    return pl.DataFrame([_empty_column(name, dtype) for name, dtype in schema.items()]).lazy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _empty_column(name: str, dtype: pl.DataType) -> pl.Series:
+    return pl.Series(name, [], dtype)
+
+
 class SqlChecker:
     """Parses SQL texts and resolves them against the columns a rule may use."""
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
-        self._frames: dict[SchemaKey, pl.LazyFrame] = {}
 
     def _frame(self, key: SchemaKey) -> pl.LazyFrame:
-        if key not in self._frames:
-            policy, params, other, household, via = key
-            schema = condition_schema(policy, list(params), other, household, via=via)
-            self._frames[key] = pl.DataFrame(schema=schema).lazy()
-        return self._frames[key]
+        return _empty_frame(key)
 
     def problems(self, text: str, key: SchemaKey, boolean: bool) -> list[tuple[str, str | None]]:
         """What is wrong with one SQL text (empty if nothing)."""
@@ -567,7 +394,7 @@ def config_tree(text: str, path: Path) -> YNode | None:
     from huimin.errors import ConfigError
 
     try:
-        root = compose(text, str(path))
+        tree, problems = read(text, str(path))
     except YamlRefusedError as refused:
         detail = " ".join(refused.detail.split())
         if refused.syntax:
@@ -575,9 +402,6 @@ def config_tree(text: str, path: Path) -> YNode | None:
                 f"{refused.loc}: not valid YAML ({detail}): check the indentation and quoting there"
             ) from None
         raise ConfigError(f"{refused.loc}: {detail}") from None
-    if root is None:
-        return None
-    tree, problems = build(root, str(path))
     if problems:
         raise ConfigError(str(min(problems, key=lambda p: (p.loc.line, p.loc.column))))
     return tree

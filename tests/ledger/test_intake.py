@@ -311,7 +311,12 @@ def test_the_merge_summary_on_the_command_line(
     done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
     assert "1 entries merged into another (已合并)" in done.output
-    assert "conflict" not in done.output
+    assert "conflict" not in done.output and "nothing to do" not in done.output
+    shown = CliRunner().invoke(cli, ["show", "prov:HB-0001", "--ledger", ledger_url])
+    assert shown.exit_code == 0, shown.output
+    assert "prov:HB-0001 is followed on the entry d1" in shown.output
+    assert shown.output.splitlines()[1].startswith("d1: 待核查")
+    assert "source province: HB-0001" in shown.output
 
 
 def test_a_ledger_of_the_first_schema_is_upgraded(tmp_path: Path) -> None:
