@@ -201,19 +201,38 @@ def prepare(
     """
     if model.__family__ != "roster":
         return frame
+    rows = prepare_rows(frame, model, as_of=as_of)
+    if population is None:
+        return rows.with_columns(pl.lit(None, pl.String).alias("registered_household"))
+    return with_households(rows, household_index(population))
+
+
+def prepare_rows(
+    frame: pl.LazyFrame, model: type[ContractModel], *, as_of: dt.date | None
+) -> pl.LazyFrame:
+    """A staged roster with its derived columns but ``registered_household``
+    (:func:`with_households` adds it)."""
     frame = frame.with_columns(period_columns(model)).with_columns(derived_columns(model, as_of))
     total = (
         pl.col("amount").sum().over("subject", "period")
         if "amount" in model.polars_schema()
         else pl.lit(None, pl.Float64)
     )
-    frame = frame.with_columns(total.alias("period_total"))
-    if population is None:
-        return frame.with_columns(pl.lit(None, pl.String).alias("registered_household"))
-    households = population.select(
+    return frame.with_columns(total.alias("period_total"))
+
+
+def household_index(population: pl.LazyFrame) -> pl.LazyFrame:
+    """Each ID number of the population registry (``subject``) with the 户号 of its first row
+    (``registered_household``)."""
+    return population.select(
         pl.col("id_number").alias("subject"), pl.col("household_id").alias("registered_household")
     ).unique(subset=["subject"], keep="first", maintain_order=True)
-    return frame.join(households, on="subject", how="left", maintain_order="left")
+
+
+def with_households(rows: pl.LazyFrame, index: pl.LazyFrame) -> pl.LazyFrame:
+    """Prepared rows (:func:`prepare_rows`) with each subject's ``registered_household`` from
+    the population registry's :func:`household_index`."""
+    return rows.join(index, on="subject", how="left", maintain_order="left")
 
 
 def dataset_schema(name: str) -> pl.Schema:

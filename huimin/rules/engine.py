@@ -8,7 +8,7 @@ the same in every run whatever the order of rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from huimin.rules.clues import CLUE_SCHEMA, assign_clue_ids, build_clues
-from huimin.rules.executors import PreparedData, RuleContext
+from huimin.rules.executors import ENGINE, PreparedData, RuleContext
 from huimin.rules.findings import FINDING_SCHEMA, findings_for_rule, periods_text, used_parameters
 from huimin.rules.kinds import KINDS
 from huimin.rules.model import Parameter, Rule, RuleFile, rule_needs
@@ -78,7 +78,7 @@ def gate(
         missing.alias("__missing__"),
         example.alias("__example__"),
     ).filter(pl.col("__missing__") | pl.col("__example__"))
-    notes = _gate_notes(rule, rule_file, flags.collect(), used, include_examples)
+    notes = _gate_notes(rule, rule_file, flags.collect(engine=ENGINE), used, include_examples)
     return roster.filter(~blocked.fill_null(True)), notes
 
 
@@ -151,6 +151,8 @@ def unmet_need(
 
 def flag_rows(rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """The roster rows (payments) ``rule`` flags, with their evidence."""
+    # on polars' default engine, as always: of identical payments, a duplicate rule flags all
+    # but the one its sort puts first, which another engine may choose differently
     return KINDS[rule.kind].execute(rule, ctx).collect()
 
 
@@ -176,7 +178,9 @@ def run_rules(
     parameter's ``example`` value are left out (and listed) unless ``include_examples``.
     """
     frames, per_rule, skipped = [], {}, []
+    rule_files = list(rule_files)
     data = PreparedData(dict(staged), as_of)
+    declare_reads([f for f in rule_files if f.policy not in (reuse or {})], data)
 
     def default(name: str) -> tuple[bool, str, bool]:
         return name in staged, f"{name} is missing from the input", False
@@ -213,6 +217,16 @@ def run_rules(
     return RuleRun(findings, build_clues(findings), per_rule, skipped)
 
 
+def declare_reads(rule_files: Iterable[RuleFile], data: PreparedData) -> None:
+    """Tell ``data`` which columns the rules read of each registry, so that each registry is
+    read once, with those columns, for all of them."""
+    for rule_file in rule_files:
+        for rule in rule_file.rules:
+            reads = KINDS[rule.kind].reads
+            for name, columns in (reads(rule) if reads else {}).items():
+                data.declare(name, columns)
+
+
 @dataclass
 class PolicyOutcome:
     """What one rule file found: its findings (no clue ids yet), counts and gaps."""
@@ -241,22 +255,38 @@ def evaluate_file(
 ) -> PolicyOutcome:
     """Every rule of one file that can be evaluated, as findings."""
     frames, per_rule, skipped = [], {}, []
-    roster: pl.LazyFrame | None = None
+    roster: pl.DataFrame | None = None
+    declare_reads([rule_file], data)
+    shared: dict[Hashable, pl.DataFrame] = {}  # what the file's rules build alike
     for rule in rule_file.rules:
         unmet = unmet_need(rule, rule_file, usable)
         if unmet is not None:
             skipped.append((rule.id, unmet[0], unmet[1]))
             continue
         if roster is None:
-            roster = roster_frame(rule_file, data)
-        judged, notes = gate(rule, rule_file, roster, include_examples)
+            # the parameters in force are worked out once for all the file's rules
+            roster = roster_frame(rule_file, data).collect(engine=ENGINE)
+        judged, notes = gate(rule, rule_file, roster.lazy(), include_examples)
         skipped.extend(notes)
-        ctx = RuleContext(data, rule_file, judged)
+        rows, key = _judged(rule, rule_file, roster, judged)
+        ctx = RuleContext(data, rule_file, rows, shared, key)
         found = findings_for_rule(rule, rule_file, flag_rows(rule, ctx), source, check_period)
         per_rule[rule.id] = found.height
         frames.append(found)
     findings = pl.concat(frames) if frames else pl.DataFrame(schema=FINDING_SCHEMA)
     return PolicyOutcome(findings, per_rule, skipped)
+
+
+def _judged(
+    rule: Rule, rule_file: RuleFile, roster: pl.DataFrame, judged: pl.LazyFrame
+) -> tuple[pl.LazyFrame, Hashable]:
+    """The rows the rule judges, and what tells them apart from the other rules' (the
+    parameters the gate looked at): the whole roster, as for a rule with no parameters, when
+    the gate kept every row, so that the rule shares the frames built from it."""
+    used = tuple(used_parameters(rule, rule_file))
+    if not used or judged.select(pl.len()).collect(engine=ENGINE).item() == roster.height:
+        return roster.lazy(), ()
+    return judged, used
 
 
 def load_staged(paths: Mapping[str, Path]) -> dict[str, pl.LazyFrame]:

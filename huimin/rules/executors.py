@@ -12,14 +12,28 @@ order, explains it).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 import polars as pl
 
-from huimin.rules.context import POOLED, TOTALS, prepare
+from huimin.rules.context import (
+    POOLED,
+    TOTALS,
+    dataset_schema,
+    household_index,
+    prepare_rows,
+    with_households,
+)
 from huimin.rules.model import Rule, RuleFile
 from huimin.schemas import DATASETS
 
+#: the engine what is kept for the rules is built on (rosters prepared, registries read,
+#: joins shared): short plans over data read whole, where the in-memory engine is faster
+#: than the streaming one (measured on the district)
+ENGINE: Final = "in-memory"
 ROW = "_source_row"
 EVIDENCE = "__evidence__"
 MEMBER = "member"
@@ -27,11 +41,16 @@ MEMBER = "member"
 
 @dataclass
 class PreparedData:
-    """The staged data of a run as rules see it; rosters are prepared once and kept."""
+    """The staged data of a run as rules see it; rosters are prepared once and kept, and so
+    are registries, with the columns the rules read of them."""
 
     staged: dict[str, pl.LazyFrame]  # dataset → staged frame (contract columns, _source_row)
     as_of: dt.date  # the date the run judges at: the ``as_of`` column of prepared rosters
     cache: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: registry → the columns the run's rules read of it (:meth:`declare`)
+    wanted: dict[str, set[str]] = field(default_factory=dict)
+    #: frames rules of different files build alike (:meth:`once`)
+    shared: dict[Hashable, pl.DataFrame] = field(default_factory=dict)
 
     def raw(self, name: str) -> pl.LazyFrame:
         """A staged dataset as ingested (an empty frame of its schema when it was not sent)."""
@@ -55,9 +74,12 @@ class PreparedData:
         if model.__family__ != "roster":
             return self.raw(name)
         if name not in self.cache:
-            self.cache[name] = prepare(
-                self.raw(name), model, self.households(), as_of=self.as_of
-            ).collect()
+            rows = prepare_rows(self.raw(name), model, as_of=self.as_of).collect(engine=ENGINE)
+            # the 户号 of the roster's subjects only: far fewer than the registry holds
+            subjects = rows.get_column("subject").unique().implode()
+            people = self.columns("population", ["id_number", "household_id"])
+            index = household_index(people.filter(pl.col("id_number").is_in(subjects)))
+            self.cache[name] = with_households(rows.lazy(), index).collect(engine=ENGINE)
         return self.cache[name].lazy()
 
     def households(self) -> pl.LazyFrame:
@@ -68,6 +90,50 @@ class PreparedData:
             )
         return self.cache["__households__"].lazy()
 
+    def once(self, key: Hashable, build: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+        """``build()``, collected once for every rule of the run asking with ``key``."""
+        if key not in self.shared:
+            self.shared[key] = build().collect(engine=ENGINE)
+        return self.shared[key].lazy()
+
+    def declare(self, name: str, columns: Iterable[str] | None) -> None:
+        """Say that a rule of the run reads ``columns`` of dataset ``name`` (None: all of
+        them), so that :meth:`columns` reads a registry once for every rule, and rules looking
+        into the same dataset can share their plans (:meth:`fields`)."""
+        wanted = self.wanted.setdefault(name, set())
+        if columns is not None and wanted.issuperset(columns):
+            return
+        model = DATASETS.get(name)
+        if model is None or model.__family__ == "roster":
+            names = dataset_schema(name).names()
+        else:
+            names = self.raw(name).collect_schema().names()
+        wanted.update(names if columns is None else [c for c in columns if c in names])
+
+    def fields(self, name: str, columns: Iterable[str] | None) -> list[str] | None:
+        """The columns of ``name`` to carry for a rule that reads ``columns`` (None: all):
+        those and the ones other rules of the run declared, the same for all of them."""
+        if columns is None:
+            return None
+        self.declare(name, columns)
+        return sorted(self.wanted[name])
+
+    def columns(self, name: str, wanted: Iterable[str] | None) -> pl.LazyFrame:
+        """:meth:`dataset` with at least the columns ``wanted`` (None: all). A registry is read
+        once with the columns every rule declared (:meth:`declare`) and kept; again, with
+        more, only if a rule reads a column none declared."""
+        model = DATASETS.get(name)
+        if model is None or model.__family__ == "roster":
+            return self.dataset(name)
+        self.declare(name, wanted)
+        key = f"__registry_{name}__"
+        kept = self.cache.get(key)
+        if kept is None or not self.wanted[name] <= set(kept.columns):
+            frame = self.raw(name)
+            names = [c for c in frame.collect_schema().names() if c in self.wanted[name]]
+            kept = self.cache[key] = frame.select(names).collect(engine=ENGINE)
+        return kept.lazy()
+
 
 @dataclass
 class RuleContext:
@@ -76,13 +142,30 @@ class RuleContext:
     data: PreparedData
     rule_file: RuleFile
     roster: pl.LazyFrame  # the policy roster with derived columns and ``param``
+    #: frames the rules of one file build alike, collected once for all of them (None: each
+    #: rule builds its own plan)
+    shared: dict[Hashable, pl.DataFrame] | None = None
+    #: what tells ``roster``'s rows apart from other rules' of the file (the gate's parameters)
+    rows_key: Hashable = None
 
     def dataset(self, name: str) -> pl.LazyFrame:
         return self.data.dataset(name)
 
+    def once(self, key: Hashable, build: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+        """``build()``: collected once for every rule of the file asking with the same ``key``
+        over the same rows when the engine shares frames, else the plan itself."""
+        if self.shared is None:
+            return build()
+        full = (self.rows_key, key)
+        if full not in self.shared:
+            self.shared[full] = build().collect(engine=ENGINE)
+        return self.shared[full].lazy()
 
+
+@functools.lru_cache(maxsize=4096)
 def expr(text: str) -> pl.Expr:
-    """A rule's SQL text (accepted when the rule was loaded) as a polars expression."""
+    """A rule's SQL text (accepted when the rule was loaded) as a polars expression (parsed
+    once: an expression is immutable)."""
     return pl.sql_expr(text)
 
 

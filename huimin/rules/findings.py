@@ -17,9 +17,9 @@ from typing import Any
 
 import polars as pl
 
-from huimin.rules.executors import EVIDENCE, MEMBER, ROW
+from huimin.rules.executors import ENGINE, EVIDENCE, MEMBER, ROW
 from huimin.rules.model import Rule, RuleFile
-from huimin.rules.templates import render
+from huimin.rules.templates import placeholders, render
 from huimin.schemas import DATASETS, ContractModel
 
 HIT = pl.Struct(
@@ -109,25 +109,39 @@ def _plain(value: Any) -> Any:
 def _facts_json(frame: pl.DataFrame, params: list[str]) -> list[pl.Series]:
     """Per row: the evidence as JSON (registry facts and parameter values), and the
     parameters used with the status and source of the value in force."""
-    facts, used = [], []
     extra = [c for c in ("param", "param_status", "param_source") if c in frame.columns]
-    for row in frame.select([EVIDENCE, *extra] if params else [EVIDENCE]).iter_rows(named=True):
-        evidence = {k: _plain(v) for k, v in (row[EVIDENCE] or {}).items() if k != "_"}
-        described = {}
-        for name in params:
-            value = _plain((row.get("param") or {}).get(name))
-            evidence[f"param.{name}"] = value
-            described[name] = {
-                "value": value,
-                "status": (row.get("param_status") or {}).get(name),
-                "source": (row.get("param_source") or {}).get(name),
-            }
-        facts.append(json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str))
-        used.append(json.dumps(described, ensure_ascii=False, sort_keys=True, default=str))
+    names = [EVIDENCE, *extra] if params else [EVIDENCE]
+    # rows often repeat their facts (a person paid every month): each text is written once
+    # for the values it shows (their repr tells every value that prints differently apart)
+    texts: dict[str, tuple[str, str]] = {}
+    facts, used = [], []
+    for values in frame.select(names).iter_rows():
+        key = repr(values)
+        if key not in texts:
+            texts[key] = _row_facts(dict(zip(names, values, strict=True)), params)
+        facts.append(texts[key][0])
+        used.append(texts[key][1])
     return [
         pl.Series("__facts__", facts, dtype=pl.String),
         pl.Series("__params__", used, dtype=pl.String),
     ]
+
+
+def _row_facts(row: dict[str, Any], params: list[str]) -> tuple[str, str]:
+    evidence = {k: _plain(v) for k, v in (row[EVIDENCE] or {}).items() if k != "_"}
+    described = {}
+    for name in params:
+        value = _plain((row.get("param") or {}).get(name))
+        evidence[f"param.{name}"] = value
+        described[name] = {
+            "value": value,
+            "status": (row.get("param_status") or {}).get(name),
+            "source": (row.get("param_source") or {}).get(name),
+        }
+    return (
+        json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str),
+        json.dumps(described, ensure_ascii=False, sort_keys=True, default=str),
+    )
 
 
 def _member_columns(frame: pl.DataFrame) -> list[pl.Expr]:
@@ -158,18 +172,22 @@ def findings_for_rule(
     kind = subject_kind(rule, rule_file)
     amount = pl.col("amount") if "amount" in flagged.columns else pl.lit(None, pl.Float64)
     street = pl.col("street") if "street" in flagged.columns else pl.lit(None, pl.String)
-    rows = flagged.with_columns(
-        *_facts_json(flagged, used_parameters(rule, rule_file)),
-        *_member_columns(flagged),
-        _subject_expr(kind).alias("__subject__"),
-        _check_period(check_period).alias("__check__"),
-        amount.cast(pl.Float64).alias("__amount__"),
-        street.cast(pl.String).alias("__street__"),
-        _first_present(model, ORGANIZATION_FIELDS).alias("__org__"),
-        _first_present(model, NAME_FIELDS).alias("__name__"),
-        pl.col("subject").cast(pl.String).alias("__person__"),
-        pl.col("period").cast(pl.String).alias("__period__"),
-    ).filter(pl.col("__subject__").is_not_null())
+    rows = (
+        flagged.lazy()
+        .with_columns(
+            *_facts_json(flagged, used_parameters(rule, rule_file)),
+            *_member_columns(flagged),
+            _subject_expr(kind).alias("__subject__"),
+            _check_period(check_period).alias("__check__"),
+            amount.cast(pl.Float64).alias("__amount__"),
+            street.cast(pl.String).alias("__street__"),
+            _first_present(model, ORGANIZATION_FIELDS).alias("__org__"),
+            _first_present(model, NAME_FIELDS).alias("__name__"),
+            pl.col("subject").cast(pl.String).alias("__person__"),
+            pl.col("period").cast(pl.String).alias("__period__"),
+        )
+        .filter(pl.col("__subject__").is_not_null())
+    )
     hit = pl.struct(
         pl.col(ROW).cast(pl.Int64).alias("row"),
         pl.col("__person__").alias("subject"),
@@ -203,7 +221,7 @@ def findings_for_rule(
             .sort()
             .alias("__members__"),
         )
-    )
+    ).collect(engine=ENGINE)
     return _with_texts(grouped, rule, rule_file, kind, source_file)
 
 
@@ -240,9 +258,13 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def _values(row: Mapping[str, Any], rule_file: RuleFile, kind: str) -> dict[str, str]:
+def _values(
+    row: Mapping[str, Any], rule_file: RuleFile, kind: str, wanted: frozenset[str]
+) -> dict[str, str]:
+    """The placeholders' values for one finding: the facts and the fields every template may
+    use (those the templates do not name, ``wanted`` leaves out, are not worked out)."""
     facts = json.loads(row["facts"] or "{}")
-    values = {key: shown(value) for key, value in facts.items()}
+    values = {key: shown(value) for key, value in facts.items() if key in wanted}
     values.update(
         {
             "name": shown(row["name"]),
@@ -253,32 +275,55 @@ def _values(row: Mapping[str, Any], rule_file: RuleFile, kind: str) -> dict[str,
             "periods": periods_text(list(row["periods"])),
             "months": str(len(row["periods"])),
             "total": shown(row["amount"]),
-            "member.name": shown(list(row["__member_names__"]) or None),
-            "member.relation": shown(list(row["__relations__"]) or None),
-            "members": shown(
-                [
-                    f"{m['__member_name__']}（{m['__member_relation__']}）"
-                    if m["__member_relation__"]
-                    else str(m["__member_name__"])
-                    for m in row["__members__"]
-                ]
-                or None
-            ),
         }
     )
+    if "member.name" in wanted:
+        values["member.name"] = shown(list(row["__member_names__"]) or None)
+    if "member.relation" in wanted:
+        values["member.relation"] = shown(list(row["__relations__"]) or None)
+    if "members" in wanted:
+        values["members"] = shown(
+            [
+                f"{m['__member_name__']}（{m['__member_relation__']}）"
+                if m["__member_relation__"]
+                else str(m["__member_name__"])
+                for m in row["__members__"]
+            ]
+            or None
+        )
     return values
+
+
+#: the columns of a grouped finding its texts are made of
+TEXT_FIELDS = [
+    "facts",
+    "parameters",
+    "name",
+    "street",
+    "organization",
+    "periods",
+    "amount",
+    "__member_names__",
+    "__relations__",
+    "__members__",
+]
 
 
 def _with_texts(
     grouped: pl.DataFrame, rule: Rule, rule_file: RuleFile, kind: str, source_file: str | None
 ) -> pl.DataFrame:
     summaries, verifies, texts = [], [], []
-    for row in grouped.iter_rows(named=True):
-        values = _values(row, rule_file, kind)
+    wanted = frozenset(placeholders(rule.summary or "") + placeholders(rule.verify or ""))
+    examples: dict[str, bool] = {}  # parameters' text → whether a value is an example
+    for row in grouped.select(TEXT_FIELDS).iter_rows(named=True):
+        values = _values(row, rule_file, kind, wanted)
         texts.append(values["periods"])
         summary = render(rule.summary, values) if rule.summary else rule.title
-        statuses = {p.get("status") for p in json.loads(row["parameters"] or "{}").values()}
-        if "example" in statuses:
+        used = row["parameters"] or "{}"
+        if used not in examples:
+            statuses = {p.get("status") for p in json.loads(used).values()}
+            examples[used] = "example" in statuses
+        if examples[used]:
             summary = f"{UNCONFIRMED}{summary}"
         summaries.append(summary)
         verifies.append(render(rule.verify, values) if rule.verify else "")

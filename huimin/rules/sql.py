@@ -7,6 +7,7 @@ text, since polars runs a subquery's table functions while parsing (:func:`sql_r
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -349,6 +350,11 @@ def sql_refusal(text: str) -> str | None:
 def sql_references(text: str) -> list[tuple[str, ...]]:
     """Every column an accepted SQL text references, split at dots (``param.x`` is
     ``("param", "x")``), in order; raises :class:`SqlRefusedError` for a refused text."""
+    return list(_references(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _references(text: str) -> tuple[tuple[str, ...], ...]:
     parser = _Parser(text)
     parser.run()
-    return parser.references
+    return tuple(parser.references)

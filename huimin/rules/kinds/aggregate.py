@@ -4,6 +4,8 @@ groups, so the rule's SQL must also read over each of them (checked here at load
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from huimin.rules.executors import RuleContext, evidence, expr
@@ -12,36 +14,56 @@ from huimin.rules.model import Rule
 
 
 def execute(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
-    group, distinct = expr(str(rule.spec["group_by"])), expr(str(rule.spec["distinct"]))
-    condition = rule.spec.get("condition")
-
-    def pool(name: str, frame: pl.LazyFrame) -> pl.LazyFrame:
-        if condition:
-            frame = frame.filter(expr(str(condition)))
-        return frame.select(
-            group.alias("__group__"), pl.lit(name).alias("__roster__"), distinct.alias("__d__")
-        ).filter(pl.col("__group__").is_not_null())
-
-    policy = ctx.rule_file.policy
-    pools = [pool(policy, ctx.roster)]
-    for other in rule.spec.get("across") or []:
-        pools.append(pool(str(other), ctx.dataset(str(other))))
-    counts = (
-        pl.concat(pools)
-        .group_by("__group__")
-        .agg(
-            pl.col("__d__").n_unique().alias("distinct_count"),
-            pl.col("__roster__").unique().sort().alias("rosters"),
-        )
-        .filter(pl.col("distinct_count") >= int(rule.spec["at_least"]))
-    )
+    group = expr(str(rule.spec["group_by"]))
+    counts = _counts(rule, ctx).filter(pl.col("distinct_count") >= int(rule.spec["at_least"]))
     rows = ctx.roster
+    condition = rule.spec.get("condition")
     if condition:
         rows = rows.filter(expr(str(condition)))
     flagged = rows.with_columns(group.alias("__group__")).join(counts, on="__group__")
     extra = [pl.col("distinct_count"), pl.col("rosters")]
     return flagged.with_columns(evidence(rule, extra)).drop(
         "__group__", "distinct_count", "rosters"
+    )
+
+
+def _pool(rule: Rule, name: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of roster ``name`` the rule groups: the group, the roster, the value counted."""
+    condition = rule.spec.get("condition")
+    if condition:
+        frame = frame.filter(expr(str(condition)))
+    return frame.select(
+        expr(str(rule.spec["group_by"])).alias("__group__"),
+        pl.lit(name).alias("__roster__"),
+        expr(str(rule.spec["distinct"])).alias("__d__"),
+    ).filter(pl.col("__group__").is_not_null())
+
+
+def _distinct_pool(rule: Rule, ctx: RuleContext, name: str) -> pl.LazyFrame:
+    return _pool(rule, name, ctx.dataset(name)).unique()
+
+
+def _counts(rule: Rule, ctx: RuleContext) -> pl.LazyFrame:
+    """Per group of the roster's rows: how many distinct values all the rosters pooled show,
+    and which rosters."""
+    own = _pool(rule, ctx.rule_file.policy, ctx.roster)
+    # only the groups of this roster's rows can be flagged: the other rosters' rows of other
+    # groups are left out before counting
+    groups = own.select("__group__").unique()
+    pools = [own]
+    spec = rule.spec
+    for name in [str(other) for other in spec.get("across") or []]:
+        # each roster's rows as grouped, once per run for every rule grouping it alike
+        key = ("aggregate", name, spec["group_by"], spec["distinct"], spec.get("condition"))
+        rows = ctx.data.once(key, functools.partial(_distinct_pool, rule, ctx, name))
+        pools.append(rows.join(groups, on="__group__", how="semi"))
+    return (
+        pl.concat(pools)
+        .group_by("__group__")
+        .agg(
+            pl.col("__d__").n_unique().alias("distinct_count"),
+            pl.col("__roster__").unique().sort().alias("rosters"),
+        )
     )
 
 

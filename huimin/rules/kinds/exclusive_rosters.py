@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from huimin.rules.executors import RuleContext
-from huimin.rules.kinds.lookup import APPLIES_WHEN, SCOPE
+from huimin.rules.kinds.lookup import APPLIES_WHEN, SCOPE, lookup_reads
 from huimin.rules.kinds.registry_match import flag_matches
 from huimin.rules.kinds.spec import KeySpec, KindSpec
 from huimin.rules.model import Rule
@@ -34,4 +34,5 @@ SPEC = KindSpec(
     },
     other_key="roster",
     execute=execute,
+    reads=lookup_reads,
 )

@@ -6,7 +6,14 @@ from __future__ import annotations
 import polars as pl
 
 from huimin.rules.executors import MEMBER, ROW, RuleContext, evidence
-from huimin.rules.kinds.lookup import APPLIES_WHEN, JOIN_KEYS, SCOPE, check_join, matches
+from huimin.rules.kinds.lookup import (
+    APPLIES_WHEN,
+    JOIN_KEYS,
+    SCOPE,
+    check_join,
+    lookup_reads,
+    matches,
+)
 from huimin.rules.kinds.spec import KeySpec, KindSpec
 from huimin.rules.model import Rule
 
@@ -52,4 +59,5 @@ SPEC = KindSpec(
     other_key="registry",
     execute=execute,
     check=check_join,
+    reads=lookup_reads,
 )

@@ -14,6 +14,7 @@ from huimin.rules.kinds.lookup import (
     SCOPE,
     applicable,
     check_join,
+    lookup_reads,
     matches,
 )
 from huimin.rules.kinds.spec import KeySpec, KindSpec
@@ -60,4 +61,5 @@ SPEC = KindSpec(
     needs_every_part=True,
     execute=execute,
     check=check_join,
+    reads=lookup_reads,
 )

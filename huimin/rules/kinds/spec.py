@@ -52,6 +52,8 @@ class RuleCheck:
 Executor = Callable[["Rule", "RuleContext"], pl.LazyFrame]
 #: a kind's own load-time check: reports its problems through ``RuleCheck.reader``
 Check = Callable[[RuleCheck], None]
+#: what a rule of a kind reads of each registry it looks into (None: whole rows)
+Reads = Callable[["Rule"], Mapping[str, Sequence[str] | None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +71,9 @@ class KindSpec:
     needs_every_part: bool = False
     #: checks of this kind only, run by the loader after the generic ones
     check: Check | None = None
+    #: the columns its rules read of other datasets, declared before a run so that each
+    #: registry is read once for all of them (:meth:`~huimin.rules.executors.PreparedData.declare`)
+    reads: Reads | None = None
 
     def other_dataset(self, spec: Mapping[str, object]) -> str | tuple[str, ...] | None:
         """The dataset (or, for a ``datasets`` key, the datasets) the condition looks into."""
