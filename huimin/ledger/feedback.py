@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from huimin.errors import ConfigError, DataFileError
 from huimin.ledger.intake import REOPEN_MARK, Source
 from huimin.ledger.models import Clue, ClueSource
+from huimin.ledger.states import State
 from huimin.ledger.store import Ledger, shown
 from huimin.stats import CONFIRMED, VERIFIED
 
@@ -137,7 +138,7 @@ def district_entries(
     query = (
         select(Clue.clue_id, Clue.project, Clue.state, Clue.no_longer_found, ClueSource.payload)
         .join(ClueSource, ClueSource.clue_id == Clue.clue_id)
-        .where(ClueSource.source == DISTRICT)
+        .where(ClueSource.source == DISTRICT, Clue.state != State.MERGED.value)
         .order_by(Clue.clue_id)
     )
     rows = []
@@ -167,7 +168,8 @@ def _counts(entries: pl.DataFrame) -> pl.DataFrame:
     confirmed = state.is_in([s.value for s in CONFIRMED])
     alone = (pl.col("rule_ids").list.len() == 1) & (pl.col("titles") != "")
     return (
-        entries.with_columns(pl.when(alone).then(pl.col("titles")).alias("title"))
+        entries.filter(state != State.MERGED.value)  # its sources are on the entry it joined
+        .with_columns(pl.when(alone).then(pl.col("titles")).alias("title"))
         .explode("rule_ids")
         .rename({"rule_ids": "rule_id"})
         .filter(pl.col("rule_id").is_not_null())
