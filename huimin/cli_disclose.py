@@ -74,6 +74,7 @@ class Disclosure:
     account: pl.DataFrame | None = None
     clues: int | None = None
     periods: dict[str, str] = field(default_factory=dict)
+    history: str = ""  # the ledger's head and event count, as every report prints them
 
 
 # ---------------------------------------------------------------------------- reading
@@ -129,8 +130,9 @@ def read_roster(folder: Path, dataset: str) -> pl.DataFrame:
         ) from None
 
 
-def read_clues(ledger: str) -> pl.DataFrame:
-    """The ledger's clues (:func:`huimin.stats.ledger_clues_frame`); a path must exist."""
+def read_clues(ledger: str) -> tuple[pl.DataFrame, str]:
+    """The ledger's clues (:func:`huimin.stats.ledger_clues_frame`) and its history line; a
+    path must exist."""
     from huimin.ledger.store import Ledger
     from huimin.stats import ledger_clues_frame
 
@@ -142,7 +144,8 @@ def read_clues(ledger: str) -> pl.DataFrame:
     opened = Ledger.open(ledger)
     try:
         with opened.read() as session:
-            return ledger_clues_frame(session)
+            clues = ledger_clues_frame(session)
+        return clues, opened.head().line()
     finally:
         opened.dispose()
 
@@ -174,7 +177,9 @@ def gather(
             result.lists[dataset] = public_list(roster, PUBLIC_LISTS[dataset])
         else:
             result.withheld.append(dataset)
-    clues = read_clues(ledger) if ledger is not None else None
+    clues = None
+    if ledger is not None:
+        clues, result.history = read_clues(ledger)
     result.account = policy_account(rosters, chosen, clues, restrict=bool(projects))
     if clues is not None:
         result.clues = int(result.account.get_column(LEDGER_COLUMNS[0]).item(-1))
@@ -387,6 +392,7 @@ def print_summary(result: Disclosure, written: list[Path], target: Path) -> None
         _say(NO_LEDGER)
     else:
         _say(f"rectification status: from the ledger ({result.clues:,} clues in these projects)")
+        _say(result.history)
     books = [p for p in written if p.suffix == ".xlsx" and p.parent != target]
     csvs = [p for p in written if p.suffix == ".csv" and p.parent != target]
     _say(f"street workbooks: {len(books)}, street CSV files: {len(csvs)}")

@@ -397,6 +397,7 @@ def test_the_account_carries_the_ledger_status(disclosed: Disclosed) -> None:
     total = account.filter(pl.col("项目名称") == "汇总").row(0, named=True)
     assert total["问题线索（条）"] == "157"
     assert "rectification status: from the ledger (157 clues" in disclosed.output
+    assert re.search(r"history: \d+ events, head [0-9a-f]{64}", disclosed.output)
     assert "not written" not in disclosed.output
 
 
