@@ -3,7 +3,6 @@ analysis of its confirmed problems, from the ledger. Subjects and names are mask
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import IO, Annotated, cast
 
@@ -11,10 +10,10 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from huimin.atomic import atomic_path
 from huimin.boundary import guarded
+from huimin.cli_stats import as_of_day
 from huimin.errors import ConfigError
-from huimin.exports import safe_workbook, write_csv, write_text_cell
+from huimin.exports import Sheet, write_csv, write_sheets
 from huimin.redact import RedactingWriter, redact
 
 console = Console(file=cast(IO[str], RedactingWriter(None)), stderr=True)
@@ -42,50 +41,9 @@ DepartmentOpt = Annotated[
     str | None, typer.Option("--department", help="This department only (e.g. 区民政局).")
 ]
 
-#: sheet name, title above the header
-Sheet = tuple[str, str, pl.DataFrame]
-
 
 def _say(text: str) -> None:
     console.print(redact(text), markup=False, highlight=False, soft_wrap=True)
-
-
-def _as_of(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"--as-of {text!r} is not a date: give YYYY-MM-DD") from None
-
-
-def _width(frame: pl.DataFrame, column: str) -> float:
-    longest = max([len(column), *(len(str(v)) for v in frame.get_column(column).head(200))])
-    return float(min(40, max(8, 2 * longest)))
-
-
-def write_xlsx(sheets: list[Sheet], path: Path) -> Path:
-    """One workbook, a sheet per table: a title row, the header, then the rows; every text
-    cell written as text (never a formula), numbers as numbers."""
-    with atomic_path(path) as tmp:
-        workbook = safe_workbook(tmp)
-        head = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        bold = workbook.add_format({"bold": True, "font_size": 14})
-        for name, title, frame in sheets:
-            sheet = workbook.add_worksheet(name)
-            write_text_cell(sheet, 0, 0, title, bold)
-            for col, header in enumerate(frame.columns):
-                write_text_cell(sheet, 1, col, header, head)
-                sheet.set_column(col, col, _width(frame, header))
-            for r, row in enumerate(frame.iter_rows(), start=2):
-                for col, value in enumerate(row):
-                    if isinstance(value, int | float) and not isinstance(value, bool):
-                        sheet.write_number(r, col, float(value))
-                    else:
-                        write_text_cell(sheet, r, col, None if value is None else str(value))
-            sheet.freeze_panes(2, 0)
-        workbook.close()
-    return path
 
 
 def _sheet_name(text: str, taken: set[str]) -> str:
@@ -109,7 +67,7 @@ def province(
     from huimin.ledger.report import province_report, province_totals
     from huimin.ledger.store import Ledger
 
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     opened = Ledger.open(ledger)
     try:
         with opened.read() as session:
@@ -118,7 +76,7 @@ def province(
         written = [
             write_csv(report, output / "province-report.csv"),
             write_csv(totals, output / "province-totals.csv"),
-            write_xlsx(
+            write_sheets(
                 [
                     ("线索核查整改情况", f"问题线索核查、抽查、整改情况（截至{day}）", report),
                     ("汇总", f"核查、抽查、整改情况汇总（截至{day}）", totals),
@@ -167,7 +125,7 @@ def departments(
             sheets.append((_sheet_name(name, taken), title, part))
         written = [
             write_csv(table, output / "department-analysis.csv"),
-            write_xlsx(sheets, output / "department-analysis.xlsx"),
+            write_sheets(sheets, output / "department-analysis.xlsx"),
         ]
         totals = table.filter(pl.col("分析维度") == "合计")
         problems = int(totals.get_column("问题数").sum())

@@ -15,10 +15,9 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from huimin.atomic import atomic_path
 from huimin.boundary import guarded
 from huimin.errors import ConfigError
-from huimin.exports import safe_workbook, write_csv, write_text_cell
+from huimin.exports import write_csv, write_sheets
 from huimin.redact import RedactingWriter, redact
 
 if TYPE_CHECKING:
@@ -78,7 +77,8 @@ def _say(text: str) -> None:
     console.print(redact(text), markup=False, highlight=False, soft_wrap=True)
 
 
-def _as_of(text: str | None) -> dt.date:
+def as_of_day(text: str | None) -> dt.date:
+    """An ``--as-of`` option's day (today when not given); ConfigError when it is no date."""
     if not text:
         return dt.date.today()
     try:
@@ -96,24 +96,7 @@ def _source(text: str) -> str:
 
 
 def _write_xlsx(tables: dict[str, pl.DataFrame], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        workbook = safe_workbook(tmp)
-        head = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        bold = workbook.add_format({"bold": True, "font_size": 14})
-        for stem, frame in tables.items():
-            name, title = TABLES[stem]
-            sheet = workbook.add_worksheet(name)
-            write_text_cell(sheet, 0, 0, title, bold)
-            for col, header in enumerate(frame.columns):
-                write_text_cell(sheet, 1, col, header, head)
-            for r, row in enumerate(frame.iter_rows(), start=2):
-                for col, value in enumerate(row):
-                    if isinstance(value, int | float) and not isinstance(value, bool):
-                        sheet.write_number(r, col, float(value))
-                    else:
-                        write_text_cell(sheet, r, col, None if value is None else str(value))
-            sheet.freeze_panes(2, 0)
-        workbook.close()
+    write_sheets([(*TABLES[stem], frame) for stem, frame in tables.items()], path)
 
 
 def write_stats(
@@ -183,7 +166,7 @@ def stats(
 
     if ctx.invoked_subcommand is not None:
         return
-    chosen, day = _source(source), _as_of(as_of)
+    chosen, day = _source(source), as_of_day(as_of)
     opened = Ledger.open(ledger)
     try:
         with opened.read() as session:

@@ -94,3 +94,36 @@ def write_csv(frame: pl.DataFrame, path: Path, *, bom: bool = True) -> Path:
     with atomic_path(path) as tmp:
         safe.write_csv(tmp, include_bom=bom, null_value="")
     return path
+
+
+#: sheet name, title above the header, the table
+Sheet = tuple[str, str, pl.DataFrame]
+
+
+def _width(frame: pl.DataFrame, column: str) -> float:
+    longest = max([len(column), *(len(str(v)) for v in frame.get_column(column).head(200))])
+    return float(min(40, max(8, 2 * longest)))
+
+
+def write_sheets(sheets: list[Sheet], path: Path) -> Path:
+    """One workbook, a sheet per table: a title row, the header, then the rows; every text
+    cell written as text (never a formula), numbers as numbers."""
+    with atomic_path(path) as tmp:
+        workbook = safe_workbook(tmp)
+        head = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        bold = workbook.add_format({"bold": True, "font_size": 14})
+        for name, title, frame in sheets:
+            sheet = workbook.add_worksheet(name)
+            write_text_cell(sheet, 0, 0, title, bold)
+            for col, header in enumerate(frame.columns):
+                write_text_cell(sheet, 1, col, header, head)
+                sheet.set_column(col, col, _width(frame, header))
+            for r, row in enumerate(frame.iter_rows(), start=2):
+                for col, value in enumerate(row):
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        sheet.write_number(r, col, float(value))
+                    else:
+                        write_text_cell(sheet, r, col, None if value is None else str(value))
+            sheet.freeze_panes(2, 0)
+        workbook.close()
+    return path
