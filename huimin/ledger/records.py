@@ -26,7 +26,7 @@ from huimin.errors import ConfigError
 from huimin.ledger.history import canonical
 from huimin.ledger.models import Clue, Verification
 from huimin.ledger.states import AUTOMATIC, DISPOSAL_TARGETS, Disposition, State, move, parse_state
-from huimin.ledger.store import Ledger, Writer
+from huimin.ledger.store import Ledger, Writer, wuhan_date
 
 #: the five elements every verification establishes (五个要素)
 ELEMENTS = ("线索真伪", "资格条件", "资金去向", "办理程序", "人员责任")
@@ -249,7 +249,7 @@ def apply_one(writer: Writer, record: Any) -> str:
         changes["disposition"] = canonical(check_disposition(record.get("disposition"), target))
     if action == "close":
         closure = check_closure(record.get("closure"), json.loads(clue.disposition or "{}"))
-        changes["closure"] = canonical({**closure, "closed_on": writer.at[:10]})
+        changes["closure"] = canonical({**closure, "closed_on": wuhan_date(writer.at).isoformat()})
     note = str(record.get("note") or "").strip()
     if note:
         detail["note"] = note

@@ -18,7 +18,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import select
@@ -28,12 +27,12 @@ from huimin.appendix import NO_STREET, project_rank
 from huimin.idnumber import mask_text
 from huimin.ledger.models import Clue, ClueSource, Event, SamplingRound, Verification
 from huimin.ledger.states import CLOSED_STATES, State
+from huimin.ledger.store import wuhan_date
 from huimin.ledger.supervision import Overdue, overdue
 from huimin.redact import mask_account, redact
 from huimin.stats import CONFIRMED
 
 S = State
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 SOURCE_ZH = {
     "province": "省下发",
     "district": "区自查",
@@ -132,10 +131,6 @@ class _Ledger:
     late: dict[str, Overdue] = field(default_factory=dict)
 
 
-def _wuhan_date(at: str) -> dt.date:
-    return dt.datetime.fromisoformat(at).astimezone(TIMEZONE).date()
-
-
 def _move_dates(session: Session) -> dict[str, dict[str, dt.date]]:
     """Clue → the (Wuhan) date of its latest disposal (``dispose``) and of its latest move into
     each state (keyed by the state's name)."""
@@ -145,7 +140,7 @@ def _move_dates(session: Session) -> dict[str, dict[str, dt.date]]:
         after = json.loads(event.after or "null")
         if not isinstance(after, dict):
             continue
-        day = _wuhan_date(event.at)
+        day = wuhan_date(event.at)
         found = dates.setdefault(event.clue_id, {})
         if event.action == "dispose":
             found["dispose"] = day

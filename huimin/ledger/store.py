@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -32,6 +33,8 @@ from huimin.ledger.history import append, lock_head
 from huimin.ledger.models import ChainHead, Clue
 
 ENV_VAR = "HUIMIN_LEDGER"
+#: the district's time zone: the dates it sees (closing dates, reports) are Wuhan dates
+TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEFAULT_PATH = Path("~/.local/share/huimin/ledger.sqlite")
 #: a PostgreSQL advisory lock key: one process migrates at a time
 MIGRATION_LOCK = 0x6875696D696E  # "huimin"
@@ -57,6 +60,11 @@ SNAPSHOT = (
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def wuhan_date(at: str) -> dt.date:
+    """The district's (Wuhan's) date of a moment the ledger recorded (stored in UTC)."""
+    return dt.datetime.fromisoformat(at).astimezone(TIMEZONE).date()
 
 
 def location(value: str | None) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from huimin.errors import ConfigError
+from huimin.ledger import store
 from huimin.ledger.intake import Deadlines, sync
 from huimin.ledger.models import Clue
 from huimin.ledger.records import apply_records
@@ -164,9 +166,11 @@ def test_illegal_or_incomplete_records_are_refused_with_the_reason(
 
 
 def test_closing_with_a_stated_reason_and_closed_states_have_no_way_out(
-    ledger: Ledger, tmp_path: Path
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _ledger_with(ledger, tmp_path, 1)
+    # 01:30 in Wuhan on 21 November is still the 20th in UTC: the closing date is Wuhan's
+    monkeypatch.setattr(store, "now", lambda: "2023-11-20T17:30:00.000000+00:00")
     closing = {
         "evidence": ["整改.pdf"],
         "amount_recovered": 1000,
@@ -181,6 +185,9 @@ def test_closing_with_a_stated_reason_and_closed_states_have_no_way_out(
         ],
         "街道",
     )
+    with ledger.read() as session:
+        closed = json.loads(session.get(Clue, "c00").closure)
+    assert closed["closed_on"] == "2023-11-21"
     with pytest.raises(ConfigError, match="已销号 is closed"):
         apply_records(ledger, [{"clue_id": "c00", "to": "整改中"}], "街道")
 
