@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from huimin.boundary import guarded
+from huimin.cli_ledger import LedgerOpt
 from huimin.errors import ConfigError
 from huimin.redact import RedactingWriter, redact
 
@@ -26,15 +27,6 @@ app = typer.Typer(
     help="Case workers' Excel round-trip: export a signed workbook, import it filled in.",
     no_args_is_help=True,
 )
-
-LedgerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--ledger",
-        help="Ledger file or database URL; default $HUIMIN_LEDGER or "
-        "~/.local/share/huimin/ledger.sqlite.",
-    ),
-]
 
 
 def _say(text: str) -> None:

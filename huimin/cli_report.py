@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from huimin.boundary import guarded
-from huimin.cli_stats import as_of_day
+from huimin.cli_ledger import LedgerOpt
+from huimin.cli_stats import AsOfOpt, OutputOpt, as_of_day
 from huimin.errors import ConfigError
 from huimin.exports import Sheet, write_csv, write_sheets
 from huimin.redact import RedactingWriter, redact
@@ -25,18 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-LedgerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--ledger",
-        help="Ledger file or database URL; default $HUIMIN_LEDGER or "
-        "~/.local/share/huimin/ledger.sqlite.",
-    ),
-]
-OutputOpt = Annotated[Path, typer.Option("--output", help="Folder for the tables (CSV and XLSX).")]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Date for overdue clues, YYYY-MM-DD (default today).")
-]
 DepartmentOpt = Annotated[
     str | None, typer.Option("--department", help="This department only (e.g. 区民政局).")
 ]

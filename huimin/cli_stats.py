@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from huimin.boundary import guarded
+from huimin.cli_ledger import LedgerOpt
 from huimin.errors import ConfigError
 from huimin.exports import write_csv, write_sheets
 from huimin.redact import RedactingWriter, redact
@@ -31,14 +32,6 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 
-LedgerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--ledger",
-        help="Ledger file or database URL; default $HUIMIN_LEDGER or "
-        "~/.local/share/huimin/ledger.sqlite.",
-    ),
-]
 SourceOpt = Annotated[
     str, typer.Option("--source", help="Clues of this source only: province, district or all.")
 ]

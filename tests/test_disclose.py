@@ -49,6 +49,7 @@ from huimin.ledger.store import Ledger
 from huimin.redact import find_full_ids, looks_like_id
 from huimin.resources import project_file
 from huimin.stats import ledger_clues_frame
+from tests.ledger.conftest import disposition, verification
 
 SAMPLE = project_file("data", "sample")
 ROSTER_FILES = {p.stem: p for p in SAMPLE.iterdir() if p.stem in PROJECTS}
@@ -153,38 +154,19 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
 
 def _records(clue_ids: list[str]) -> list[dict[str, Any]]:
     """Three clues verified (查实 and closed, 部分属实, 查否), one started."""
-    verification = {
-        "elements": {
-            "线索真伪": "线索属实，对象已于2022年12月死亡",
-            "资格条件": "死亡后不再具备低保资格",
-            "资金去向": "2023年1至6月低保金3600元由其子领取",
-            "办理程序": "社区未及时办理停发手续",
-            "人员责任": "社区低保专干未按月核查",
-        },
-        "methods": ["查原始资料", "问经手经办", "访左邻右舍"],
-        "opinion": "对象死亡后仍领取低保金3600元，应停发并追缴，对经办人员批评教育",
-        "verifier": "李四",
-        "date": "2023-09-20",
-        "evidence": ["evidence/死亡证明.pdf", "evidence/发放明细.xlsx"],
-    }
-    disposition = {
-        "category": "一般性违规",
-        "measures": ["停发", "追缴"],
-        "amount_to_recover": 3600,
-        "amount_recovered": 0,
-    }
+    found, confirmed = verification(), disposition()
     a, b, c, d = clue_ids[:4]
     records: list[dict[str, Any]] = [{"clue_id": x, "to": "核查中"} for x in (a, b, c, d)]
     records += [
-        {"clue_id": a, "to": "查实", "verification": verification},
-        {"clue_id": a, "to": "整改中", "disposition": disposition},
+        {"clue_id": a, "to": "查实", "verification": found},
+        {"clue_id": a, "to": "整改中", "disposition": confirmed},
         {
             "clue_id": a,
             "to": "已销号",
             "closure": {"evidence": ["evidence/追缴凭证.pdf"], "amount_recovered": 3600},
         },
-        {"clue_id": b, "to": "部分属实", "verification": verification},
-        {"clue_id": c, "to": "查否", "verification": verification},
+        {"clue_id": b, "to": "部分属实", "verification": found},
+        {"clue_id": c, "to": "查否", "verification": found},
     ]
     return records
 
