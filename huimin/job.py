@@ -99,16 +99,15 @@ def run_job(
                 if reports and not pipeline.reuse_reports(run, previous):
                     progress.update(task, description="validation reports (Great Expectations)")
                     pipeline.build_reports(run)
-            run.changes = pipeline.clue_changes(building.folder, Previous.load(published))
-            if catalogue is not None:
-                pipeline.build_clue_report(run, published, ledger=ledger, catalogue=catalogue)
-            run.seconds = time.perf_counter() - started
-            pipeline.write_manifest(run)
-            if province is not None:
-                from huimin.reconcile import reconcile_into
-
-                summary = reconcile_into(building.folder, province, ctx)
-                run.reconciliation = summary.manifest_section()
+            pipeline.finish_run(
+                run,
+                building.folder,
+                published,
+                started,
+                catalogue=catalogue,
+                ledger=ledger,
+                province=province,
+            )
             building.publish()
     run.output_dir = area.output
     print_summary(run, console)

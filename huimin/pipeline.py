@@ -427,6 +427,31 @@ def build_clue_report(
     return build(run.output_dir, previous, not_evaluated=gaps, feedback=feedback)
 
 
+def finish_run(
+    run: IngestRun,
+    folder: Path,
+    published: Path | None,
+    started: float,
+    *,
+    catalogue: list[RuleFile] | None,
+    ledger: str | None,
+    province: Path | None,
+) -> None:
+    """The last steps of a run being built in ``folder``, before it is published: the changes
+    since the ``published`` run, the clue report (when rules ran), the manifest and, given the
+    ``province``'s clue list, the reconciliation."""
+    run.changes = clue_changes(folder, Previous.load(published))
+    if catalogue is not None:
+        build_clue_report(run, published, ledger=ledger, catalogue=catalogue)
+    run.seconds = time.perf_counter() - started
+    write_manifest(run)
+    if province is not None:
+        from huimin.reconcile import reconcile_into
+
+        summary = reconcile_into(folder, province, run.ctx)
+        run.reconciliation = summary.manifest_section()
+
+
 def clue_changes(folder: Path, previous: Previous | None) -> dict[str, int] | None:
     """Clues new, gone and kept since the previous published run (None without one)."""
     import polars as pl

@@ -303,15 +303,15 @@ def _job(
             if reports:
                 reported = runner.submit(validation_reports, {"run": run, "previous": previous})
                 run.validation = reported.result()
-            run.changes = pipeline.clue_changes(run.output_dir, Previous.load(published))
-            pipeline.build_clue_report(run, published, ledger=ledger, catalogue=catalogue)
-            run.seconds = time.perf_counter() - started
-            pipeline.write_manifest(run)
-            if province is not None:
-                from huimin.reconcile import reconcile_into
-
-                summary = reconcile_into(building.folder, province, ctx)
-                run.reconciliation = summary.manifest_section()
+            pipeline.finish_run(
+                run,
+                building.folder,
+                published,
+                started,
+                catalogue=catalogue,
+                ledger=ledger,
+                province=province,
+            )
             building.publish()
         except BaseException:
             building.discard()

@@ -172,11 +172,15 @@ def _district_run(
                 )
             if reports:
                 validation_reports(run, previous)
-            run.changes = pipeline.clue_changes(run.output_dir, Previous.load(published))
-            if catalogue is not None:
-                pipeline.build_clue_report(run, published, ledger=ledger, catalogue=catalogue)
-            run.seconds = time.perf_counter() - started
-            pipeline.write_manifest(run)
+            pipeline.finish_run(
+                run,
+                run.output_dir,
+                published,
+                started,
+                catalogue=catalogue,
+                ledger=ledger,
+                province=None,
+            )
             building.publish()
         except BaseException:
             building.discard()
