@@ -13,7 +13,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) venv --quiet --allow-existing --python 3.11 $(VENV)
-	$(UV) pip install --quiet --python $(BIN)/python -e ".[dev]"
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[dev]"
+	$(BIN)/python -m compileall -q huimin
 	@touch $(STAMP)
 
 demo: setup

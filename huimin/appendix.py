@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from huimin.schemas import ROSTERS
+from huimin.contract import ROSTERS
 
 STREETS = (
     "吴家山街",

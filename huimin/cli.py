@@ -116,6 +116,7 @@ class Scale(StrEnum):
     sample = "sample"
     district = "district"
     city = "city"
+    province = "province"
 
 
 InputDir = Annotated[
@@ -254,7 +255,7 @@ def _context(
     max_xlsx_bytes: int = XLSX_MAX_UNCOMPRESSED,
     max_xlsx_ratio: float = XLSX_MAX_RATIO,
 ) -> RunContext:
-    from huimin.schemas import DATASETS
+    from huimin.contract import DATASETS
 
     names = frozenset(n.strip() for item in absent or [] for n in item.split(",") if n.strip())
     unknown = sorted(names - set(DATASETS))
@@ -349,6 +350,18 @@ def run(
             "and output must be on storage every worker shares (docs/dask.md).",
         ),
     ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions",
+            min=1,
+            metavar="N",
+            help="Run the rules over N partitions that keep households whole, one after "
+            "another in this process (memory for one partition at a time: a province's data "
+            "on one machine), or with --dask across the cluster (default there: its worker "
+            "threads). The clues are the same.",
+        ),
+    ] = None,
 ) -> None:
     """The main job: ingest and validate INPUT, apply every rule, write clues under OUTPUT.
 
@@ -383,6 +396,7 @@ def run(
             wait=wait,
             console=console,
             ledger=ledger,
+            partitions=partitions,
         )
         raise typer.Exit(code)
     code = run_job(
@@ -395,6 +409,7 @@ def run(
         wait=wait,
         province=province,
         ledger=ledger,
+        partitions=partitions,
     )
     raise typer.Exit(code)
 
@@ -406,9 +421,13 @@ def synth(
         Path,
         typer.Option("--output", "-o", help="Folder to write the synthetic district's files into."),
     ],
-    scale: Annotated[Scale, typer.Option(help="sample (a few thousand), district, city")] = (
-        Scale.sample
-    ),
+    scale: Annotated[
+        Scale,
+        typer.Option(
+            help="Residents: sample (5,000), district (600,000), city (13.7 million), "
+            "province (58 million)."
+        ),
+    ] = Scale.sample,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 2023,
 ) -> None:
     """Write a synthetic 东西湖区 with planted anomalies and the truth about them."""

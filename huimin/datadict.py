@@ -14,8 +14,9 @@ from huimin.schemas.clues import ProvinceClues
 
 HEADER = """# Data contract: the datasets huimin accepts
 
-_Generated from the pandera models in `schemas/` by `huimin contract docs`; do not edit by
-hand. A test fails when this file is stale._
+_Generated from the datasets of `huimin/contract/` (the pandera models in `schemas/` are built
+from them) by `huimin contract docs`; do not edit by hand. A test fails when this file is
+stale._
 
 Each dataset arrives as one file `<dataset>.csv`, `<dataset>.xlsx` or `<dataset>.parquet` in the
 input folder (the Chinese title, e.g. `户籍人口信息.xlsx`, is accepted as the file name too, and

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from huimin.context import RunContext
+from huimin.contract import DATASETS
 from huimin.errors import InternalError
 from huimin.rules.context import dataset_schema, prepare, subject_column
 from huimin.rules.engine import PolicyOutcome, evaluate_file, gate, roster_frame, unmet_need
@@ -36,7 +37,6 @@ from huimin.rules.executors import PreparedData, expr
 from huimin.rules.findings import FINDING_SCHEMA, used_parameters
 from huimin.rules.model import Rule, RuleFile, datasets_read
 from huimin.rules.sql import SqlRefusedError, sql_references
-from huimin.schemas import DATASETS
 
 if TYPE_CHECKING:
     from huimin.pipeline import DatasetStatus
@@ -149,11 +149,18 @@ def household_links(frames: Mapping[str, pl.LazyFrame]) -> pl.DataFrame:
 def partition_map(links: pl.DataFrame, buckets: int) -> pl.DataFrame:
     """The partition (``PARTITION``) of every person and household of ``links`` (``node``):
     that of the smallest ID number of its household group, the persons joined by a household
-    and the households joined by a person."""
-    people = links.select(pl.col("person").unique()).with_row_index("pid")
-    groups = links.select(pl.col("group").unique()).with_row_index("gid")
-    edges = links.join(people, on="person").join(groups, on="group").select("pid", "gid").unique()
-    label = people.select("pid", pl.col("pid").alias("label"))
+    and the households joined by a person.
+
+    Persons and households are numbered first (persons in the order of their text, so the
+    smallest number of a group is its smallest ID number) and the groups are found on the
+    numbers alone: a province's 58 million ID numbers are held once, as text, not per join.
+    """
+    coded = links.select(
+        pl.col("person").rank("dense").cast(pl.UInt32).alias("pid"),
+        pl.col("group").rank("dense").cast(pl.UInt32).alias("gid"),
+    )
+    edges = coded.unique()
+    label = edges.select(pl.col("pid").unique()).with_columns(pl.col("pid").alias("label"))
     while True:  # as many rounds as the longest chain of households, a handful
         by_group = (
             edges.join(label, on="pid").group_by("gid").agg(pl.col("label").min().alias("seen"))
@@ -166,18 +173,20 @@ def partition_map(links: pl.DataFrame, buckets: int) -> pl.DataFrame:
         label = lowered  # labels only ever fall: the same sum, the same labels
         if settled:
             break
-    members = people.join(label, on="pid")
-    smallest = members.group_by("label").agg(pl.col("person").min().alias("first"))
-    person_part = members.join(smallest, on="label").select(pl.col("person").alias("node"), "first")
-    firsts = person_part.select(pl.col("first").unique())
-    firsts = firsts.with_columns(stable_bucket(firsts.get_column("first"), buckets))
-    person_part = person_part.join(firsts, on="first").select("node", PARTITION)
+    people = pl.concat([coded.select("pid"), links.select("person")], how="horizontal").unique(
+        "pid"
+    )
+    firsts = label.select(pl.col("label").unique()).join(people, left_on="label", right_on="pid")
+    firsts = firsts.select("label", stable_bucket(firsts.get_column("person"), buckets))
+    part = label.join(firsts, on="label").select("pid", PARTITION)
+    person_part = people.join(part, on="pid").select(pl.col("person").alias("node"), PARTITION)
+    groups = pl.concat([coded.select("gid"), links.select("group")], how="horizontal").unique("gid")
     group_part = (
-        edges.join(groups, on="gid")
-        .join(people.select("pid", pl.col("person").alias("node")), on="pid")
-        .join(person_part, on="node")
-        .select(pl.col("group").alias("node"), PARTITION)
+        edges.join(part, on="pid")
+        .select("gid", PARTITION)
         .unique()
+        .join(groups, on="gid")
+        .select(pl.col("group").alias("node"), PARTITION)
     )
     return pl.concat([person_part, group_part]).sort("node")
 
@@ -200,22 +209,6 @@ def route(frame: pl.LazyFrame, name: str, mapped: pl.DataFrame, buckets: int) ->
     found = pl.concat([known.select("__node__", PARTITION), alone])
     routed = rows.join(found, on="__node__", how="left", maintain_order="left")
     return routed.with_columns(pl.col(PARTITION).fill_null(0)).drop("__node__")
-
-
-def write_partitions(
-    routed: pl.DataFrame, name: str, folder: Path, buckets: int
-) -> list[tuple[Path, int]]:
-    """``folder/p{i}/<name>.parquet`` for every partition (empty ones too: a rule must see an
-    empty dataset, not a missing one); returns each file and its rows."""
-    from huimin.atomic import write_parquet
-
-    written = []
-    for index in range(buckets):
-        part = routed.filter(pl.col(PARTITION) == index).drop(PARTITION)
-        path = partition_folder(folder, index) / f"{name}.parquet"
-        write_parquet(part, path)
-        written.append((path, part.height))
-    return written
 
 
 def partition_folder(folder: Path, index: int) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from huimin.atomic import atomic_path, write_parquet
+from huimin.atomic import atomic_path
 from huimin.context import RunContext
 from huimin.errors import DataFileError, InternalError
 from huimin.readers import SOURCE_ROW, RawTable, header_key, read_table
@@ -32,6 +32,8 @@ from huimin.schemas import ContractModel
 
 #: rows handled at once; larger files are processed chunk by chunk to bound memory
 CHUNK_ROWS = 1_000_000
+#: zstd's fastest level: files barely larger than at the default level, written faster
+ZSTD_LEVEL = 1
 EXCEL_NUMBER = r"^\d(\.\d+)?[eE]\+?\d+$|^\d{15,18}\.0$"
 PARQUET_NUMBER_FIX = (
     "write the ID column of the Parquet file as a string (text) column: an ID number is never "
@@ -138,8 +140,11 @@ def ingest_file(
     *,
     ctx: RunContext | None = None,
     work: Path | None = None,
+    sha256: str | None = None,
 ) -> DatasetResult:
     """Ingest one file as the dataset of ``model``; whole-file faults raise DataFileError.
+
+    ``sha256``: the file's digest when the caller has just computed it (else computed here).
 
     ``ctx`` carries the date data is judged at and the limits on hostile input; without it,
     :meth:`RunContext.today` (today and the default limits). Every temporary copy of the
@@ -151,10 +156,14 @@ def ingest_file(
     parent = work if work is not None else output
     parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".huimin-work-", dir=parent) as tmp:
-        return _ingest(path, model, output, renames or {}, Path(tmp), ctx)
+        result = DatasetResult(
+            dataset=model.__dataset__, file=str(path), sha256=sha256 or sha256_of(path)
+        )
+        return _ingest(result, path, model, output, renames or {}, Path(tmp), ctx)
 
 
 def _ingest(
+    result: DatasetResult,
     path: Path,
     model: type[ContractModel],
     output: Path,
@@ -162,7 +171,6 @@ def _ingest(
     work: Path,
     ctx: RunContext,
 ) -> DatasetResult:
-    result = DatasetResult(dataset=model.__dataset__, file=str(path), sha256=sha256_of(path))
     raw = read_table(path, known_headers(model, renames), work, ctx.limits)
     result.file_format, result.encoding = raw.file_format, raw.encoding
     if raw.rows == 0:
@@ -244,8 +252,11 @@ class ChunkStore:
 
     def write(self, target: Path) -> None:
         """Write every chunk, in order, as one Parquet file (atomically)."""
-        if not self.paths:
-            write_parquet(pl.concat(self.frames, how="vertical"), target)
-            return
         with atomic_path(target) as tmp:
-            pl.scan_parquet(self.paths).sink_parquet(tmp, compression="zstd")
+            if not self.paths:
+                frame = pl.concat(self.frames, how="vertical")
+                frame.write_parquet(tmp, compression="zstd", compression_level=ZSTD_LEVEL)
+                return
+            pl.scan_parquet(self.paths).sink_parquet(
+                tmp, compression="zstd", compression_level=ZSTD_LEVEL
+            )

@@ -54,8 +54,13 @@ def run_job(
     command: str = "huimin run",
     province: Path | None = None,
     ledger: str | None = None,
+    partitions: int | None = None,
 ) -> int:
     """Ingest ``input_dir``, apply ``catalogue`` (unless None), publish the result at ``output``.
+
+    ``partitions`` (2 or more) runs the rules over that many household partitions, one after
+    another (:mod:`huimin.partitioned`): the same clues, with the rule step holding one
+    partition at a time.
 
     ``ledger`` (a file or database URL) is read for the clue report's rule feedback; one that
     cannot be read is said in the report and the summary, and fails nothing.
@@ -82,7 +87,9 @@ def run_job(
                 run.results.extend(pipeline.error_result(e) for e in discovery.errors)
                 progress.update(task, description="returns to departments")
                 pipeline.write_department_returns(run, discovery.sources)
-                if catalogue is not None:
+                if catalogue is not None and partitions is not None:
+                    run.rules = _partitioned(run, catalogue, partitions, building, progress)
+                elif catalogue is not None:
                     rules_task = progress.add_task("rules", total=len(catalogue))
 
                     def each_policy(
@@ -112,6 +119,31 @@ def run_job(
     run.output_dir = area.output
     print_summary(run, console)
     return run.exit_code()
+
+
+def _partitioned(
+    run: pipeline.IngestRun,
+    catalogue: list[RuleFile],
+    partitions: int,
+    building: Run,
+    progress: Progress,
+) -> dict[str, Any]:
+    from huimin.partitioned import InProcess, apply_partitioned
+
+    task = progress.add_task(f"rules in {partitions} partitions", total=None)
+
+    def step(name: str) -> None:
+        progress.update(task, description=f"rules: {name}")
+
+    return apply_partitioned(
+        InProcess(step),
+        run,
+        catalogue,
+        partitions,
+        building.work,
+        section="partitions",
+        say=lambda _: None,
+    )
 
 
 def rerun_rules(

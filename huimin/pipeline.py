@@ -174,11 +174,17 @@ def discover_inputs(input_dir: Path, ctx: RunContext) -> tuple[Discovery, RunCon
 
 
 def ingest_source(
-    source: Source, output: Path, ctx: RunContext, work: Path | None = None
+    source: Source,
+    output: Path,
+    ctx: RunContext,
+    work: Path | None = None,
+    sha256: str | None = None,
 ) -> DatasetResult:
     """Ingest one discovered file; a whole-file problem becomes the result's error."""
     try:
-        return ingest_file(source.path, source.model, output, source.renames, ctx=ctx, work=work)
+        return ingest_file(
+            source.path, source.model, output, source.renames, ctx=ctx, work=work, sha256=sha256
+        )
     except DataFileError as exc:
         return DatasetResult(dataset=source.dataset, file=str(source.path), error=exc.one_line())
 
@@ -198,7 +204,7 @@ def ingest_or_reuse(
         link_dataset(previous, source.dataset, output)
         earlier.file = str(source.path)
         return earlier
-    result = ingest_source(source, output, ctx, work)
+    result = ingest_source(source, output, ctx, work, sha256)
     result.fingerprint = fingerprint if result.ok else ""
     return result
 

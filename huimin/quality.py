@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from huimin.contract import DATASETS
 from huimin.errors import EXIT_CHECKS_FAILED, EXIT_OK, ConfigError
 from huimin.resources import project_file
 from huimin.rules.model import Loc
 from huimin.rules.yamlsrc import YMap, YNode, YScalar, config_tree, suggest
-from huimin.schemas import DATASETS
 
 if TYPE_CHECKING:
     from huimin.ingest import DatasetResult

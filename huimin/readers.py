@@ -17,11 +17,11 @@ import codecs
 import csv
 import io
 import zipfile
-from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -32,6 +32,9 @@ from huimin.errors import DataFileError
 SOURCE_ROW = "_source_row"
 HEADER_SCAN_ROWS = 30
 SNIFF_BYTES = 1 << 20
+#: a CSV file (as UTF-8) up to this size is parsed into memory, a larger one into a Parquet
+#: copy in the work folder, read back a chunk at a time
+IN_MEMORY_CSV_BYTES = 64 << 20
 #: below this many unpacked bytes an .xlsx is not judged by its compression ratio
 XLSX_RATIO_FLOOR = 1 << 20
 
@@ -188,7 +191,7 @@ def read_csv(path: Path, known: set[str], workdir: Path, limits: Limits | None =
     refuse_ambiguous_headers(path, [cell or "" for cell in head[header]])
     staged = workdir / f"{path.stem}.raw.parquet"
     try:
-        _stage_csv_text(path, layout, header, staged, separator)
+        frame = _stage_csv_text(path, layout, header, staged, separator)
     except pl.exceptions.PolarsError as exc:
         if encoding == "gb18030" or "utf-8" not in str(exc).lower():
             raise _unreadable_csv(path, layout, separator, exc) from None
@@ -196,10 +199,9 @@ def read_csv(path: Path, known: set[str], workdir: Path, limits: Limits | None =
         encoding = "gb18030"
         layout = normalise_csv(path, encoding, layout.path)
         try:
-            _stage_csv_text(path, layout, header, staged, separator)
+            frame = _stage_csv_text(path, layout, header, staged, separator)
         except pl.exceptions.PolarsError as again:
             raise _unreadable_csv(path, layout, separator, again) from None
-    frame = pl.scan_parquet(staged)
     rows = _count(frame)
     expected = layout.records - (header + 1)
     if rows != expected:
@@ -251,14 +253,16 @@ def _count(frame: pl.LazyFrame) -> int:
 
 def _stage_csv_text(
     path: Path, layout: CsvLayout, header: int, target: Path, separator: str
-) -> None:
-    """Stream the normalised CSV as text into Parquet, numbering rows as the file shows them.
+) -> pl.LazyFrame:
+    """Parse the normalised CSV as text, numbering rows as the file shows them: into memory
+    when small, else streamed into a Parquet copy at ``target``.
 
     A row with more (non-empty) fields than the header is an error: silently dropping the
     extra fields would shift values (``1,234.50`` without quotes becomes 1 and "234.50").
     """
+    in_memory = layout.path.stat().st_size <= IN_MEMORY_CSV_BYTES
 
-    def stage(truncate: bool) -> None:
+    def stage(truncate: bool) -> pl.LazyFrame:
         frame = pl.scan_csv(
             layout.path,
             skip_rows=header,
@@ -277,16 +281,18 @@ def _stage_csv_text(
             lines = pl.LazyFrame({SOURCE_ROW: layout.starts[header + 1 :]})
             frame = pl.concat([lines, frame], how="horizontal")
         frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+        if in_memory:  # the same streaming parser either way
+            return frame.collect(engine="streaming").lazy()
         frame.sink_parquet(target, compression="lz4")
+        return pl.scan_parquet(target)
 
     try:
-        stage(truncate=False)
-        return
+        return stage(truncate=False)
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise
     _refuse_long_rows(path, layout.path, header, separator)
-    stage(truncate=True)
+    return stage(truncate=True)
 
 
 def _refuse_long_rows(
@@ -373,14 +379,25 @@ def read_xls(path: Path, known: set[str], workdir: Path, limits: Limits | None =
     return _read_workbook(path, known, "xls")
 
 
+def _load_sheet(path: Path, index: int, dtype: Literal["string", "boolean"]) -> pl.DataFrame:
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(path))
+    return reader.load_sheet(index, header_row=None, dtypes=dtype).to_polars()
+
+
 def _read_workbook(path: Path, known: set[str], file_format: str) -> RawTable:
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(str(path))
-        index = _table_sheet(reader, known)
-        sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-        grid = sheet.to_polars()
+        index = _table_sheet(fastexcel.read_excel(str(path)), known)
+        # the same cells as booleans: a cell is non-null there only when stored as a number
+        # (or true/false), which says whether ID numbers were typed as numbers; the parser
+        # lets go of the interpreter, so the two loads run side by side
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(_load_sheet, path, index, "boolean")
+            grid = _load_sheet(path, index, "string")
+            kinds = loading.result()
     except Exception as exc:  # fastexcel raises its own exception types
         raise DataFileError(
             path,
@@ -402,7 +419,7 @@ def _read_workbook(path: Path, known: set[str], file_format: str) -> RawTable:
     # fastexcel leaves blank rows below the table; a row with no cell at all is not data
     data_columns = [name for name in names if not name.startswith(BLANK)]
     body = body.filter(pl.any_horizontal(pl.col(data_columns).is_not_null()))
-    numeric = _numeric_xlsx_cells(path, index, header, names)
+    numeric = _numeric_cells(kinds.slice(header + 1), names)
     return RawTable(body.lazy(), body.height, file_format, None, header + 1, numeric)
 
 
@@ -426,6 +443,8 @@ def _table_sheet(reader: Any, known: set[str]) -> int:
     """The sheet holding the table: the one whose top rows show the most known headers
     (a workbook may start with a cover or 填报说明 sheet); the first on a tie."""
     best, best_hits = 0, 0
+    if len(reader.sheet_names) == 1:
+        return best  # loading a sheet parses all of it, even for its top rows
     for index in range(len(reader.sheet_names)):
         grid = reader.load_sheet(
             index, header_row=None, dtypes="string", n_rows=HEADER_SCAN_ROWS
@@ -436,16 +455,11 @@ def _table_sheet(reader: Any, known: set[str]) -> int:
     return best
 
 
-def _numeric_xlsx_cells(path: Path, sheet: int, header: int, names: list[str]) -> dict[str, int]:
-    """How many cells of each column are stored as numbers (calamine keeps cell types)."""
-    from python_calamine import CalamineWorkbook
-
-    cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet)
-    counts: Counter[int] = Counter()
-    for index, row in enumerate(cells.iter_rows()):
-        if index > header:
-            counts.update(i for i, cell in enumerate(row) if isinstance(cell, int | float))
-    return {names[i]: n for i, n in sorted(counts.items()) if i < len(names)}
+def _numeric_cells(kinds: pl.DataFrame, names: list[str]) -> dict[str, int]:
+    """How many cells of each column are stored as numbers, from the rows below the header
+    loaded as booleans (the workbook keeps each cell's type; text cells load as null)."""
+    counts = kinds.select(pl.all().count()).row(0)
+    return {name: int(n) for name, n in zip(names, counts, strict=False) if n}
 
 
 def read_parquet(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import pandera.polars as pa
 import polars as pl
@@ -37,15 +38,24 @@ from huimin.context import MAX_TEXT_CHARS
 from huimin.readers import SOURCE_ROW
 from huimin.schemas import ContractModel, FieldSpec
 
+#: the engine of the queries over a chunk held in memory (the streaming engine has stumbled
+#: on reason texts of rows filtered from a chunk read back from Parquet)
+ENGINE: Final = "in-memory"
 RAW = "__raw__"
 NORM = "__norm__"
 FLAG = "__flag__"
 DETAIL = "__detail__"
 BAD = "__bad__"
 REASONS = "_reasons"
+TEXT = "__text__"
+FILLED = "__filled__"
 #: control characters no person types: C0 but tab, LF and CR; DEL and C1
-CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
-LINE_BREAK = r"[\r\n]"
+CONTROL_CHARACTERS = [
+    chr(code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+]
+#: a CR or LF with a character other than spaces and line breaks somewhere before and after
+#: it: a line break that trimming the value's ends leaves inside it
+INNER_LINE_BREAK = "(?s)[^ \t\r\n\u3000].*[\r\n].*[^ \t\r\n\u3000]"
 CONTROL_FLAG = FLAG + "row:control_character"
 LINE_BREAK_FLAG = FLAG + "row:line_break"
 TOO_LONG_FLAG = FLAG + "row:text_too_long"
@@ -164,60 +174,109 @@ def make_plan(
     )
 
 
-def _columns_where(cells: list[tuple[str, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
-    """(any cell true, the headers of those that are) for (header, condition) pairs."""
+def _any_cell(cells: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """True where any (header, condition) pair's condition is true."""
     if not cells:
-        return pl.lit(False), pl.lit(None, dtype=pl.String)
-    flags = [cond.fill_null(False) for _, cond in cells]
-    names = [
-        pl.when(flag).then(pl.lit(header)) for (header, _), flag in zip(cells, flags, strict=True)
-    ]
-    return pl.any_horizontal(flags), pl.concat_str(names, separator="、", ignore_nulls=True)
+        return pl.lit(False)
+    return pl.any_horizontal([cond.fill_null(False) for _, cond in cells])
 
 
-def text_flags(plan: Plan) -> list[pl.Expr]:
-    """Flag and detail columns of the text checks every cell gets (see the module's notes)."""
+def _headers_where(cells: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """The headers whose condition is true, joined with 、 (null where none is)."""
+    if not cells:
+        return pl.lit(None, dtype=pl.String)
+    names = [pl.when(cond.fill_null(False)).then(pl.lit(header)) for header, cond in cells]
+    return pl.concat_str(names, separator="、", ignore_nulls=True)
+
+
+def _text_cells(plan: Plan) -> dict[str, list[tuple[str, pl.Expr]]]:
+    """For each text check's flag, the (header, condition) pair of every cell it looks at."""
     one_line = {
         plan.by_field[spec.name]
         for spec in plan.model.field_specs()
         if spec.name in plan.by_field and one_line_only(spec)
     }
-    control, breaks, long = [], [], []
+    cells: dict[str, list[tuple[str, pl.Expr]]] = {
+        CONTROL_FLAG: [],
+        LINE_BREAK_FLAG: [],
+        TOO_LONG_FLAG: [],
+    }
     for header in plan.columns:
         cell = pl.col(RAW + header)
-        control.append((header, cell.str.contains(CONTROL_CHARACTERS)))
-        long.append((header, cell.str.len_chars() > plan.max_text_chars))
+        cells[CONTROL_FLAG].append((header, cell.str.contains_any(CONTROL_CHARACTERS)))
+        cells[TOO_LONG_FLAG].append((header, cell.str.len_chars() > plan.max_text_chars))
         if RAW + header in one_line:
-            trimmed = cell.str.strip_chars(" \t\r\n\u3000")
-            breaks.append((header, trimmed.str.contains(LINE_BREAK)))
-    out = []
-    for flag, cells in ((CONTROL_FLAG, control), (LINE_BREAK_FLAG, breaks), (TOO_LONG_FLAG, long)):
-        any_cell, names = _columns_where(cells)
-        out += [any_cell.alias(flag), names.alias(DETAIL + flag)]
-    return out
+            cells[LINE_BREAK_FLAG].append((header, cell.str.contains(INNER_LINE_BREAK)))
+    return cells
 
 
-def parse_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """Typed contract columns (null where unreadable) beside the raw text columns."""
+def text_flags(plan: Plan) -> list[pl.Expr]:
+    """Flag columns of the text checks every cell gets (see the module's notes)."""
+    return [_any_cell(cells).alias(flag) for flag, cells in _text_cells(plan).items()]
+
+
+def text_details(plan: Plan) -> list[pl.Expr]:
+    """Detail columns of the text checks: the headers of the cells that have the problem
+    (evaluate on quarantined rows only)."""
+    return [_headers_where(cells).alias(DETAIL + flag) for flag, cells in _text_cells(plan).items()]
+
+
+#: contract types whose columns repeat a few distinct texts (dates, amounts, codes): each
+#: distinct text is parsed once and its result joined back to the rows
+PARSE_DISTINCT = frozenset({"enum", "date", "month", "year", "yuan", "float", "int", "bool"})
+
+
+def _parsed(frame: pl.LazyFrame, specs: list[FieldSpec], plan: Plan) -> pl.LazyFrame:
+    """Each field's typed value (null where unreadable) and FILLED + field: text present."""
+    if not specs:
+        return frame
+    norm = frame.with_columns(
+        parsing.normalise(s.kind, pl.col(plan.by_field[s.name])).alias(NORM + s.name) for s in specs
+    )
+    return norm.select(
+        pl.exclude([NORM + s.name for s in specs]),
+        *[parsing.convert(s.kind, pl.col(NORM + s.name)).alias(s.name) for s in specs],
+        *[pl.col(NORM + s.name).is_not_null().alias(FILLED + s.name) for s in specs],
+    )
+
+
+def _parsed_distinct(frame: pl.LazyFrame, spec: FieldSpec, plan: Plan) -> pl.LazyFrame:
+    """One field parsed once per distinct text, its typed value and FILLED beside each row."""
+    raw = plan.by_field[spec.name]
+    texts = frame.select(pl.col(raw).alias(TEXT))
+    table = _parsed(texts.unique().rename({TEXT: raw}), [spec], plan).rename({raw: TEXT})
+    joined = texts.join(table, on=TEXT, how="left", nulls_equal=True, maintain_order="left")
+    return joined.drop(TEXT)
+
+
+def parse_lazy(frame: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
+    """Typed contract columns (null where unreadable) beside the raw text columns, and the
+    flags of unreadable and missing values."""
     specs = plan.model.field_specs()
     present = [s for s in specs if s.name in plan.by_field]
-    chunk = chunk.with_columns(
-        parsing.normalise(s.kind, pl.col(plan.by_field[s.name])).alias(NORM + s.name)
-        for s in present
-    )
-    chunk = chunk.with_columns(
-        parsing.convert(s.kind, pl.col(NORM + s.name)).alias(s.name)
-        if s.name in plan.by_field
-        else pl.lit(None, dtype=parsing.DTYPES[s.kind]).alias(s.name)
-        for s in specs
-    )
+    per_row = [s for s in present if s.kind not in PARSE_DISTINCT]
+    parts = [_parsed_distinct(frame, s, plan) for s in present if s.kind in PARSE_DISTINCT]
+    frame = pl.concat([_parsed(frame, per_row, plan), *parts], how="horizontal")
     flags = []
     for spec in present:
-        filled = pl.col(NORM + spec.name).is_not_null()
+        filled = pl.col(FILLED + spec.name)
         flags.append((filled & pl.col(spec.name).is_null()).alias(f"{FLAG}{spec.name}:unreadable"))
         if not spec.optional:
             flags.append((~filled).alias(f"{FLAG}{spec.name}:missing"))
-    return chunk.with_columns(flags).drop(NORM + s.name for s in present)
+    typed = [
+        pl.col(s.name)
+        if s.name in plan.by_field
+        else pl.lit(None, dtype=parsing.DTYPES[s.kind]).alias(s.name)
+        for s in specs
+    ]
+    parsed = {*[s.name for s in present], *[FILLED + s.name for s in present]}
+    rest = [c for c in frame.collect_schema().names() if c not in parsed]
+    return frame.select(*rest, *typed, *flags)
+
+
+def parse_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """:func:`parse_lazy` of a chunk in memory."""
+    return parse_lazy(chunk.lazy(), plan).collect(engine=ENGINE)
 
 
 def _run(check: pa.Check, frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
@@ -228,10 +287,9 @@ def _run(check: pa.Check, frame: pl.LazyFrame, key: str) -> pl.LazyFrame:
 
 def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Parse a chunk and add a flag column for every problem but the global ones."""
-    chunk = chunk.with_columns(text_flags(plan))
-    chunk = parse_chunk(chunk, plan)
+    parsed = parse_lazy(chunk.lazy().with_columns(text_flags(plan)), plan).collect(engine=ENGINE)
+    lazy = parsed.lazy()
     schema = plan.schema
-    lazy = chunk.lazy()
     jobs: list[tuple[str, pl.LazyFrame, str | None, bool]] = []
     for name, column in schema.columns.items():
         if name not in plan.by_field:
@@ -243,14 +301,14 @@ def flag_chunk(chunk: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     for check in schema.checks:
         if check.name not in plan.model.__global_checks__:
             jobs.append((f"{FLAG}row:{check.name}", _run(check, lazy, "*"), None, True))
-    outputs = pl.collect_all([job[1] for job in jobs])
+    outputs = pl.collect_all([job[1] for job in jobs], engine=ENGINE)
     flags = []
     for (flag, _, column, ignore_na), output in zip(jobs, outputs, strict=True):
         passed = output.to_series()
         if column is not None and ignore_na:
-            passed = passed | chunk.get_column(column).is_null()
+            passed = passed | parsed.get_column(column).is_null()
         flags.append((~passed.fill_null(True)).alias(flag))
-    return chunk.with_columns(flags)
+    return parsed.with_columns(flags)
 
 
 def global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
@@ -260,7 +318,7 @@ def global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
     empty = {SOURCE_ROW: pl.Int64, **{f: pl.Boolean for f in plan.global_flags()}}
     if not checks:
         return pl.DataFrame(schema=empty)
-    frame = typed.collect()
+    frame = _global_rows(typed, plan).collect()
     outputs = pl.collect_all([_run(c, frame.lazy(), "*") for c in checks])
     flags = [
         (~output.to_series().fill_null(True)).alias(f"{FLAG}row:{check.name}")
@@ -277,6 +335,24 @@ def global_failures(typed: pl.LazyFrame, plan: Plan) -> pl.DataFrame:
     return frame.filter(pl.any_horizontal(flag_names)).select(
         SOURCE_ROW, *flag_names, *[d.meta.output_name() for d in details]
     )
+
+
+def _global_rows(typed: pl.LazyFrame, plan: Plan) -> pl.LazyFrame:
+    """The rows a global check can fail, or name, in file order. With the duplicate check
+    alone, those whose content hash another row shares (a row unlike every other is nobody's
+    copy and nobody's original), found by a streaming pass over the hashes: a million-row file
+    is then never held whole. Checks over groups (a household's size) see every row."""
+    if tuple(plan.model.__global_checks__) != ("duplicate_row",):
+        return typed
+    columns = [spec.name for spec in plan.model.field_specs()]
+    hashes = typed.select(SOURCE_ROW, pl.struct(columns).hash().alias("__hash__"))
+    shared = (
+        hashes.filter(pl.col("__hash__").is_duplicated())
+        .select(SOURCE_ROW)
+        .collect(engine="streaming")
+        .get_column(SOURCE_ROW)
+    )
+    return typed.filter(pl.col(SOURCE_ROW).is_in(shared.implode()))
 
 
 def attach_global(chunk: pl.DataFrame, failures: pl.DataFrame, plan: Plan) -> pl.DataFrame:
@@ -308,17 +384,19 @@ def split_chunk(
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """(valid typed rows, quarantined raw rows with reasons, rows per problem tag)."""
     flags = plan.flags
-    chunk = chunk.with_columns(pl.any_horizontal(flags).alias(BAD))
     sums = chunk.select(pl.col(flags).sum()).row(0, named=True)
     counts = {p.tag: int(sums[p.flag]) for p in plan.problems if sums[p.flag]}
     fields = [s.name for s in plan.model.field_specs()]
     extras = [c for c in original if c not in mapping]
-    valid = chunk.filter(~pl.col(BAD)).select(
+    flagged = chunk.lazy().with_columns(pl.any_horizontal(flags).alias(BAD))
+    valid = flagged.filter(~pl.col(BAD)).select(
         *fields, *[pl.col(RAW + c).alias(c) for c in extras], SOURCE_ROW
     )
     quarantined = (
-        chunk.filter(pl.col(BAD))
+        flagged.filter(pl.col(BAD))
+        .with_columns(text_details(plan))
         .with_columns(reasons(plan))
         .select(SOURCE_ROW, *[pl.col(RAW + c).alias(c) for c in original], REASONS)
     )
-    return valid, quarantined, counts
+    valid_rows, quarantined_rows = pl.collect_all([valid, quarantined], engine=ENGINE)
+    return valid_rows, quarantined_rows, counts

@@ -48,6 +48,31 @@ def test_counts_add_up_and_staged_data_passes_the_schema(tmp_path: Path) -> None
     assert "备注" in quarantine.columns
 
 
+def test_a_file_split_in_chunks_gives_the_same_result_as_one_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huimin import ingest
+
+    rows = _deaths_rows(200)
+    for at in (5, 77, 150, 199):  # problems in several chunks, some with several reasons
+        rows[at] = rows[at].replace("2023-", "2023-13-", 1).replace("公安", "派出所")
+    rows[120] = rows[120].replace("人120", "人\x00120")
+    rows.append(rows[3])  # a duplicate in a later chunk than its first copy
+    path = _write(tmp_path / "in" / "deaths.csv", rows)
+    outputs = []
+    for chunk_rows in (1_000_000, 30):
+        monkeypatch.setattr(ingest, "CHUNK_ROWS", chunk_rows)
+        out = tmp_path / f"out-{chunk_rows}"
+        result = ingest_file(path, DATASETS["deaths"], out, ctx=RunContext(AS_OF))
+        staged = pl.read_parquet(out / "staged" / "deaths.parquet")
+        quarantine = pl.read_parquet(out / "quarantine" / "deaths.parquet")
+        outputs.append((result.reasons, staged, quarantine))
+    (reasons, staged, quarantine), (chunked_reasons, chunked_staged, chunked_quarantine) = outputs
+    assert reasons == chunked_reasons
+    assert staged.equals(chunked_staged) and staged.height == 195
+    assert quarantine.equals(chunked_quarantine) and quarantine.height == 6
+
+
 def test_row_order_does_not_change_the_staged_content(tmp_path: Path) -> None:
     rows = _deaths_rows(200)
     shuffled = rows.copy()

@@ -157,3 +157,22 @@ def test_blank_headers_are_not_ambiguous(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("a,b,,\n1,2,,\n")
     assert read_table(path, KNOWN, tmp_path).rows == 1
+
+
+def test_a_large_csv_streamed_to_parquet_reads_as_a_small_one_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huimin import readers
+
+    path = tmp_path / "t.csv"
+    path.write_text('名单\na,b,c\n1,"x\ny",3\n4,5\n,,\n"7",8,9\n', encoding="gb18030")
+    (tmp_path / "small").mkdir()
+    (tmp_path / "large").mkdir()
+    small = read_table(path, KNOWN, tmp_path / "small")
+    assert not list((tmp_path / "small").glob("*.raw.parquet"))
+    monkeypatch.setattr(readers, "IN_MEMORY_CSV_BYTES", 0)
+    large = read_table(path, KNOWN, tmp_path / "large")
+    assert list((tmp_path / "large").glob("*.raw.parquet"))
+    assert (small.rows, small.encoding, small.header_row) == (large.rows, "gb18030", 2)
+    assert small.frame.collect().equals(large.frame.collect())
+    assert small.frame.collect()[SOURCE_ROW].to_list() == [3, 5, 6, 7]

@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import polars as pl
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect_dask.task_runners import DaskTaskRunner
 
-from huimin import distributed, pipeline
-from huimin.atomic import write_parquet
+from huimin import partitioned, pipeline
 from huimin.context import MAX_TEXT_CHARS, XLSX_MAX_RATIO, XLSX_MAX_UNCOMPRESSED, Limits, RunContext
 from huimin.errors import ConfigError
 from huimin.ingest import DatasetResult
 from huimin.redact import install_log_redaction, redact_obj
 from huimin.reuse import Previous
-from huimin.rules.engine import PolicyOutcome
 from huimin.rules.model import RuleFile
 from huimin.runs import RunArea
 from huimin.sources import Source
@@ -40,7 +37,7 @@ from huimin.sources import Source
 if TYPE_CHECKING:
     from rich.console import Console
 
-Outcomes = dict[str, PolicyOutcome]
+T = TypeVar("T")
 COMMAND = "huimin run --dask"
 
 
@@ -61,93 +58,35 @@ def ingest_dataset(
     return pipeline.ingest_or_reuse(source, output, ctx, work, previous)
 
 
-@task(name="partition-map", cache_policy=NONE)
-def household_map(staged: dict[str, Path], partitions: int, target: Path) -> int:
-    """Every person's and household's partition, written to ``target``; returns its rows."""
-    links = distributed.household_links(distributed.scans(staged))
-    mapped = distributed.partition_map(links, partitions)
-    write_parquet(mapped, target)
-    return mapped.height
-
-
-@task(name="partition-datasets", cache_policy=NONE)
-def partition_datasets(
-    staged: dict[str, Path], map_path: Path, partitions: int, folder: Path
-) -> dict[str, list[int]]:
-    """Staged datasets split into ``folder/p{i}/``; returns the rows of each partition."""
-    mapped = pl.read_parquet(map_path)
-    rows = {}
-    for name, path in staged.items():
-        routed = distributed.route(pl.scan_parquet(path), name, mapped, partitions)
-        written = distributed.write_partitions(routed, name, folder, partitions)
-        rows[name] = [count for _, count in written]
-    return rows
-
-
-@task(
-    name="rules-partition",
-    task_run_name="rules p{index}",
-    cache_policy=NONE,
+household_map = task(name="partition-map", cache_policy=NONE)(partitioned.household_map)
+partition_datasets = task(name="partition-datasets", cache_policy=NONE)(
+    partitioned.partition_datasets
 )
-def rules_on_partition(
-    index: int,
-    catalogue: list[RuleFile],
-    placed: dict[str, distributed.Stage],
-    paths: dict[str, Path],
-    usable: dict[str, tuple[bool, str, bool]],
-    sources: dict[str, str],
-    ctx: RunContext,
-) -> Outcomes:
-    """The partition rules over partition ``index`` (its files are ``paths``)."""
-    frames = distributed.scans(paths)
-    return distributed.evaluate_stage(catalogue, placed, "partition", frames, usable, sources, ctx)
+rules_on_partition = task(
+    name="rules-partition", task_run_name="rules p{index}", cache_policy=NONE
+)(partitioned.rules_on_partition)
+rules_on_accounts = task(name="rules-accounts", cache_policy=NONE)(partitioned.rules_on_accounts)
+rules_global = task(name="rules-global", cache_policy=NONE)(partitioned.rules_global)
+rule_gaps = task(name="rule-gaps", cache_policy=NONE)(partitioned.rule_gaps)
+#: each step of :mod:`huimin.partitioned` and the task that runs it on the cluster
+TASKS: dict[Callable[..., Any], Task[..., Any]] = {
+    partitioned.household_map: household_map,
+    partitioned.partition_datasets: partition_datasets,
+    partitioned.rules_on_partition: rules_on_partition,
+    partitioned.rules_on_accounts: rules_on_accounts,
+    partitioned.rules_global: rules_global,
+    partitioned.rule_gaps: rule_gaps,
+}
 
 
-@task(name="rules-accounts", cache_policy=NONE)
-def rules_on_accounts(
-    catalogue: list[RuleFile],
-    placed: dict[str, distributed.Stage],
-    paths: dict[str, Path],
-    usable: dict[str, tuple[bool, str, bool]],
-    sources: dict[str, str],
-    ctx: RunContext,
-) -> tuple[Outcomes, int | None]:
-    """The shared-account rules, once, over the rows of the persons paid into an account the
-    ID, account and household columns show shared; returns their findings and how many
-    persons that is (None: every row was read)."""
-    frames = distributed.scans(paths)
-    subjects = distributed.account_subjects(catalogue, placed, frames, ctx.as_of)
-    if subjects is not None:
-        frames = distributed.only_subjects(frames, subjects)
-    outcomes = distributed.evaluate_stage(
-        catalogue, placed, "accounts", frames, usable, sources, ctx
-    )
-    return outcomes, None if subjects is None else subjects.len()
+class OnDask:
+    """The steps of :mod:`huimin.partitioned` as tasks of Prefect's Dask task runner."""
 
+    def __init__(self, runner: DaskTaskRunner) -> None:
+        self.runner = runner
 
-@task(name="rules-global", cache_policy=NONE)
-def rules_global(
-    catalogue: list[RuleFile],
-    placed: dict[str, distributed.Stage],
-    paths: dict[str, Path],
-    usable: dict[str, tuple[bool, str, bool]],
-    sources: dict[str, str],
-    ctx: RunContext,
-) -> Outcomes:
-    """The rules whose key is not a person (a VIN, a credit code, a project), once."""
-    frames = distributed.scans(paths)
-    return distributed.evaluate_stage(catalogue, placed, "global", frames, usable, sources, ctx)
-
-
-@task(name="rule-gaps", cache_policy=NONE)
-def rule_gaps(
-    catalogue: list[RuleFile],
-    paths: dict[str, Path],
-    usable: dict[str, tuple[bool, str, bool]],
-    ctx: RunContext,
-) -> dict[str, distributed.Gaps]:
-    """The rules evaluated and the gaps (periods without a confirmed value) of the whole run."""
-    return distributed.rule_gaps(catalogue, distributed.scans(paths), usable, ctx)
+    def submit(self, step: Callable[..., T], parameters: dict[str, Any]) -> partitioned.Pending[T]:
+        return cast("partitioned.Pending[T]", self.runner.submit(TASKS[step], parameters))
 
 
 @task(name="validation-reports", cache_policy=NONE)
@@ -299,7 +238,15 @@ def _job(
             )
             run.results.extend(pipeline.error_result(e) for e in discovery.errors)
             pipeline.write_department_returns(run, discovery.sources)
-            run.rules = _rules(runner, run, catalogue, partitions, building.work)
+            run.rules = partitioned.apply_partitioned(
+                OnDask(runner),
+                run,
+                catalogue,
+                partitions,
+                building.work,
+                section="dask",
+                say=get_run_logger().info,
+            )
             if reports:
                 reported = runner.submit(validation_reports, {"run": run, "previous": previous})
                 run.validation = reported.result()
@@ -318,102 +265,6 @@ def _job(
             raise
     run.output_dir = area.output
     return run
-
-
-def _rules(
-    runner: DaskTaskRunner,
-    run: pipeline.IngestRun,
-    catalogue: list[RuleFile],
-    partitions: int,
-    work: Path,
-) -> dict[str, Any]:
-    """Every stage on the cluster, merged; clues written as ``huimin run`` writes them;
-    returns the manifest's rules section (with where each rule ran)."""
-    started = time.perf_counter()
-    staged = pipeline.staged_paths(run)
-    placed = distributed.stages(catalogue)
-    common = {
-        "catalogue": catalogue,
-        "placed": placed,
-        "usable": distributed.usable_table(run.statuses(), staged),
-        "sources": {r.dataset: Path(r.file).name for r in run.results if r.ok},
-        "ctx": run.ctx,
-    }
-
-    def read_by(stage: distributed.Stage) -> dict[str, Path]:
-        return {n: staged[n] for n in distributed.stage_datasets(catalogue, placed, stage, staged)}
-
-    split_up = read_by("partition")
-    folder = work / "partitions"
-    mapping = (  # first: the partitions wait for it
-        runner.submit(
-            household_map,
-            {"staged": split_up, "partitions": partitions, "target": folder / "map.parquet"},
-        )
-        if partitions > 1
-        else None
-    )
-    accounts = runner.submit(rules_on_accounts, {**common, "paths": read_by("accounts")})
-    whole = runner.submit(rules_global, {**common, "paths": read_by("global")})
-    gaps = runner.submit(
-        rule_gaps,
-        {"catalogue": catalogue, "paths": staged, "usable": common["usable"], "ctx": run.ctx},
-    )
-    if mapping is None:  # one partition: the staged files themselves
-        valid = {r.dataset: r.rows_valid for r in run.results}
-        folders, rows = [split_up], [sum(valid[name] for name in split_up)]
-    else:
-        mapping.result()
-        folders, rows = _partition(runner, split_up, partitions, folder)
-    log = get_run_logger()
-    log.info("partitions: %d, rows %s, in %.1f s", partitions, rows, time.perf_counter() - started)
-    parts = [
-        runner.submit(rules_on_partition, {**common, "index": index, "paths": paths})
-        for index, paths in enumerate(folders)
-    ]
-    by_account, persons = accounts.result()
-    outcomes = [*(future.result() for future in parts), by_account, whole.result()]
-    merged = distributed.merge(catalogue, outcomes, gaps.result())
-    log.info("rules: %d stage results in %.1f s", len(outcomes), time.perf_counter() - started)
-    summary = pipeline.apply_catalogue(
-        run, catalogue, each_policy=lambda rule_file, _: merged[rule_file.policy]
-    )
-    summary["seconds"] = round(time.perf_counter() - started, 2)
-    summary["dask"] = {
-        "partitions": partitions,
-        "rows_per_partition": rows,
-        "rules_per_stage": {s: list(placed.values()).count(s) for s in distributed.STAGES},
-        "persons_for_shared_accounts": persons,
-    }
-    return summary
-
-
-def _partition(
-    runner: DaskTaskRunner, staged: Mapping[str, Path], partitions: int, folder: Path
-) -> tuple[list[dict[str, Path]], list[int]]:
-    """``staged`` split into ``folder/p{i}/`` (after :func:`household_map`) by as many tasks
-    as partitions, each given datasets of about the same size: each partition's files, and
-    its rows."""
-    map_path = folder / "map.parquet"
-    shares: list[dict[str, Path]] = [{} for _ in range(partitions)]
-    for name, path in sorted(staged.items(), key=lambda item: -item[1].stat().st_size):
-        smallest = min(shares, key=lambda share: sum(p.stat().st_size for p in share.values()))
-        smallest[name] = path
-    split = [
-        runner.submit(
-            partition_datasets,
-            {"staged": share, "map_path": map_path, "partitions": partitions, "folder": folder},
-        )
-        for share in shares
-        if share
-    ]
-    counts = [rows for future in split for rows in future.result().values()]
-    rows = [sum(column) for column in zip(*counts, strict=True)] if counts else []
-    paths = [
-        {name: distributed.partition_folder(folder, i) / f"{name}.parquet" for name in staged}
-        for i in range(partitions)
-    ]
-    return paths, rows
 
 
 # ---------------------------------------------------------------- the command line

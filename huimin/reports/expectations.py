@@ -1,7 +1,8 @@
 """Build one Great Expectations suite per dataset from its contract model, and the frame it runs on.
 
-Great Expectations has no polars engine, so the frame a suite checks is prepared in polars first
-(:func:`prepare_frame`) and only then handed to pandas:
+The frame a suite checks is prepared lazily in polars (:func:`prepare_frame`), and its metrics are
+computed from it in polars too (:mod:`huimin.reports.metrics`): Great Expectations only ever sees
+those results, never the rows. What the frame holds:
 
 * ID columns are replaced by their masked form (``420112********0014``) and a ``<field>__valid``
   boolean (format, GB 11643 check character, real birth date): Data Docs list unexpected values,
@@ -11,8 +12,7 @@ Great Expectations has no polars engine, so the frame a suite checks is prepared
 * enum and month columns keep their values (the reader needs to see a bad value) but any run of
   17 digits and a digit/X inside them is masked;
 * derived columns the distribution checks need (``_age``, ``_male`` ...) are computed here;
-* columns outside the contract (a department's extras) are dropped; ``_source_row`` is kept
-  so Data Docs can say which source rows hold an unexpected value.
+* columns outside the contract (a department's extras) are dropped.
 
 :func:`build_expectations` returns the expectation configurations (as plain data, so this module
 needs no Great Expectations import) for :mod:`huimin.reports.validation` to instantiate.
@@ -98,9 +98,9 @@ class ExpectationSpec:
 
 @dataclass
 class PreparedDataset:
-    """The frame to validate and what was done to it."""
+    """The (lazy) frame to validate and what was done to it."""
 
-    frame: pl.DataFrame
+    frame: pl.LazyFrame
     expectations: list[ExpectationSpec] = field(default_factory=list)
     absent_optional: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
@@ -120,11 +120,12 @@ def _subject_id(model: type[ContractModel], present: set[str]) -> str | None:
 
 
 def prepare_frame(
-    model: type[ContractModel], staged: pl.DataFrame, today: dt.date
+    model: type[ContractModel], staged: pl.LazyFrame | pl.DataFrame, today: dt.date
 ) -> PreparedDataset:
-    """Turn a staged frame into the privacy-safe frame the suite of ``model`` checks."""
+    """Turn a staged frame into the privacy-safe (lazy) frame the suite of ``model`` checks."""
     specs = model.field_specs()
-    present = set(staged.columns)
+    lazy = staged.lazy()
+    present = set(lazy.collect_schema().names())
     contract = {f.name for f in specs}
     subject = _subject_id(model, present)
     out: list[pl.Expr] = []
@@ -148,7 +149,7 @@ def prepare_frame(
         elif spec.kind in ("enum", "month"):
             out.append(_scrub(col.cast(pl.String)).alias(spec.name))
         elif spec.kind == "date":
-            # datetime64[ns] is the dtype Great Expectations compares vectorised (not row by row)
+            # compared with the datetime bounds of its expectation, listed as datetimes
             out.append(col.cast(pl.Datetime("ns")).alias(spec.name))
         else:
             out.append(col)
@@ -173,15 +174,13 @@ def prepare_frame(
                 "_transfer_within_contract"
             )
         )
-    if "_source_row" in present:  # shown next to unexpected values: the row to look up
-        out.append(pl.col("_source_row"))
-    frame = staged.select(out) if out else pl.DataFrame()
+    frame = lazy.select(out) if out else pl.LazyFrame()
     prepared = PreparedDataset(
         frame=frame,
         absent_optional=[f.name for f in specs if f.optional and f.name not in present],
         extra_columns=sorted(present - contract - {"_source_row"}),
     )
-    prepared.expectations = build_expectations(model, frame.columns, today)
+    prepared.expectations = build_expectations(model, frame.collect_schema().names(), today)
     return prepared
 
 

@@ -1,38 +1,37 @@
 """Validation reports: one Great Expectations suite per staged dataset, one Data Docs site.
 
-:func:`build_validation_reports` reads each staged Parquet file with polars, samples it when it
-is large, prepares a privacy-safe frame (:mod:`huimin.reports.expectations`), converts it to
-pandas (Great Expectations has no polars engine) and validates it in an ephemeral context. The
-Data Docs site is built into a temporary sibling of ``output_dir`` and swapped into place at the
-end, so a crash never leaves half a report; ``output_dir/index.html`` lists every dataset, the
-datasets missing and the rules not evaluated.
+:func:`build_validation_reports` scans each staged Parquet file lazily with polars, samples it
+when it is large, prepares a privacy-safe frame (:mod:`huimin.reports.expectations`) and
+computes every metric of the dataset's suite from it in one polars query
+(:mod:`huimin.reports.metrics`): Great Expectations has no polars engine, so it gets the results
+only, never the rows, and renders them (:mod:`huimin.reports.gx_docs`). The Data Docs site is
+built into a temporary sibling of ``output_dir`` and swapped into place at the end, so a crash
+never leaves half a report; ``output_dir/index.html`` lists every dataset, the datasets missing
+and the rules not evaluated.
 
 The report is shared beyond case workers, so it never shows a full ID number or a bank account:
-the frame Great Expectations sees has ID columns masked and free text (names, accounts) reduced
-to a presence marker (first line of defence, :mod:`huimin.reports.expectations`); then every
+the frame the metrics are computed on has ID columns masked and free text (names, accounts)
+reduced to a presence marker (first line of defence, :mod:`huimin.reports.expectations`); then every
 HTML and JSON file of the site goes through :func:`huimin.redact.redact` before the site is
 swapped into place (second line).
 
 Each dataset's quarantine rates (rows set aside at ingestion, overall and per reason) are
 judged against the thresholds of :mod:`huimin.quality` in one more suite,
-``quarantine_rates``, run on a one-row summary frame computed from the ingestion counts (one
+``quarantine_rates``, measured on a one-row summary frame computed from the ingestion counts (one
 column per rate); a rate above its limit fails its dataset. The site is then made to work offline
 (:mod:`huimin.reports.offline`: no page loads anything from the internet).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
 import math
-import os
 import shutil
 import tempfile
 import time
 import uuid
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -44,21 +43,19 @@ import huimin.schemas as schemas
 from huimin.atomic import dir_mode
 from huimin.redact import redact
 from huimin.reports.expectations import (
-    ExpectationSpec,
     PreparedDataset,
     prepare_frame,
     quarantine_expectations,
     quarantine_frame,
     suite_notes,
 )
+from huimin.reports.gx_docs import DocsSite, QuietGx
+from huimin.reports.metrics import Measured, measure
 from huimin.reports.offline import make_offline
 from huimin.reports.overview import write_overview
 
 if TYPE_CHECKING:
     from huimin.quality import RateCheck
-
-# Must be set before great_expectations is first imported (it is imported lazily, below).
-os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 DEFAULT_SAMPLE_ROWS = 200_000
 SUMMARY_FILE = "validation-summary.json"
@@ -66,8 +63,6 @@ SUMMARY_FILE = "validation-summary.json"
 REDACTED_SUFFIXES = (".html", ".json")
 #: the suite (and asset) holding every dataset's quarantine-rate expectations
 QUARANTINE_SUITE = "quarantine_rates"
-SITE_NAME = "local_site"  # the site every ephemeral context owns; pointed at our directory
-_GX_LOGGER = "great_expectations"
 
 log = logging.getLogger(__name__)
 
@@ -170,103 +165,8 @@ class ValidationSummary:
         }
 
 
-class _QuietGx:
-    """Keep Great Expectations' DEBUG/INFO/WARNING chatter out of the CLI, then restore levels.
-
-    Loggers below ``great_expectations`` inherit ERROR from it, but some GX modules set their
-    own logger to INFO when imported: :meth:`silence` again after importing catches those.
-    """
-
-    def __init__(self) -> None:
-        self._saved: dict[str, int] = {}
-
-    def silence(self) -> None:
-        names = [
-            name
-            for name, item in logging.root.manager.loggerDict.items()
-            if isinstance(item, logging.Logger) and name.split(".")[0] == _GX_LOGGER
-        ]
-        for name in (_GX_LOGGER, *names):
-            if name not in self._saved:
-                logger = logging.getLogger(name)
-                self._saved[name] = logger.level
-                logger.setLevel(logging.ERROR)
-
-    def restore(self) -> None:
-        for name, level in self._saved.items():
-            logging.getLogger(name).setLevel(level)
-        self._saved.clear()
-
-
-def _import_gx() -> tuple[Any, Any]:
-    """Import great_expectations (slow: seconds) only when a report is built."""
-    with warnings.catch_warnings():
-        # great_expectations 1.x imports the stdlib sre_constants and sre_parse, deprecated in 3.11
-        warnings.filterwarnings(
-            "ignore",
-            message="module 'sre_(constants|parse)' is deprecated",
-            category=DeprecationWarning,
-        )
-        import great_expectations as gx
-        import great_expectations.expectations as gxe
-
-    return gx, gxe
-
-
-def _new_context(gx: Any, site_dir: Path) -> Any:
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    sites = context.variables.data_docs_sites or {}
-    default_dir = sites.get(SITE_NAME, {}).get("store_backend", {}).get("base_directory")
-    context.update_data_docs_site(
-        SITE_NAME,
-        {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(site_dir),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
-    if default_dir:  # the empty temporary directory GX made for the default site
-        with contextlib.suppress(OSError):
-            Path(default_dir).rmdir()
-    return context
-
-
 def _row_count(path: Path) -> int:
     return int(pl.scan_parquet(path).select(pl.len()).collect().item())
-
-
-def _read_staged(path: Path, rows: int, sample_rows: int) -> tuple[pl.DataFrame, int]:
-    """Read a staged file; above ``sample_rows`` keep every k-th row (deterministic)."""
-    step = max(1, math.ceil(rows / sample_rows)) if sample_rows > 0 else 1
-    frame = pl.scan_parquet(path)
-    if step > 1:
-        frame = frame.gather_every(step)
-    return frame.collect(), step
-
-
-def _to_pandas(frame: pl.DataFrame) -> Any:
-    return frame.to_pandas()
-
-
-def _result_format() -> dict[str, Any]:
-    """SUMMARY: counts and 20 unexpected values.
-
-    No ``unexpected_index_column_names``: GX then looks up every unexpected row one by one in
-    pandas (minutes on a large dataset with a lenient ``mostly``), and the rendered Data Docs
-    do not show the index anyway; the quarantine files say which rows are wrong.
-    """
-    return {"result_format": "SUMMARY"}
-
-
-def _expectation(gxe: Any, spec: ExpectationSpec) -> Any:
-    return getattr(gxe, spec.type)(**spec.kwargs, notes=spec.notes, meta={"group": spec.group})
 
 
 def _failed(result: Any) -> tuple[list[str], int]:
@@ -289,38 +189,43 @@ def _failed(result: Any) -> tuple[list[str], int]:
 
 @dataclass
 class _Staged:
-    """A dataset read, sampled and prepared, waiting for Great Expectations."""
+    """A dataset scanned, sampled, prepared and measured, waiting for Great Expectations."""
 
     dataset: str
     prepared: PreparedDataset
+    measured: Measured
     rows: int
     step: int
     quarantined: int | None
     seconds: float
 
 
-def _prepare_dataset(
+def _sample_step(rows: int, sample_rows: int) -> int:
+    """Above ``sample_rows`` every k-th row is validated (deterministic)."""
+    return max(1, math.ceil(rows / sample_rows)) if sample_rows > 0 else 1
+
+
+def _measure_dataset(
     dataset: str, path: Path, *, quarantined: int | None, sample_rows: int, today: dt.date
 ) -> _Staged:
     started = time.perf_counter()
     rows = _row_count(path)
-    staged, step = _read_staged(path, rows, sample_rows)
+    step = _sample_step(rows, sample_rows)
+    staged = pl.scan_parquet(path)
+    if step > 1:
+        staged = staged.gather_every(step)
     prepared = prepare_frame(schemas.DATASETS[dataset], staged, today)
-    return _Staged(dataset, prepared, rows, step, quarantined, time.perf_counter() - started)
+    measured = measure(prepared.frame, prepared.expectations)
+    return _Staged(
+        dataset, prepared, measured, rows, step, quarantined, time.perf_counter() - started
+    )
 
 
-def _validate_dataset(
-    gx: Any,
-    gxe: Any,
-    context: Any,
-    datasource: Any,
-    run_id: Any,
-    item: _Staged,
-) -> DatasetValidation:
+def _validate_dataset(site: DocsSite, item: _Staged) -> DatasetValidation:
     started = time.perf_counter()
     dataset, prepared = item.dataset, item.prepared
     model = schemas.DATASETS[dataset]
-    validated = prepared.frame.height
+    validated = item.measured.rows
     notes = suite_notes(
         model,
         prepared,
@@ -329,34 +234,19 @@ def _validate_dataset(
         sample_step=item.step,
         quarantined=item.quarantined,
     )
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name=dataset,
-            expectations=[_expectation(gxe, spec) for spec in prepared.expectations],
-            notes=notes,
-            meta={
-                "huimin": {
-                    "dataset": dataset,
-                    "title_zh": model.__title_zh__,
-                    "rows": item.rows,
-                    "validated_rows": validated,
-                    "sampled": item.step > 1,
-                    "sample_step": item.step,
-                    "quarantined": item.quarantined,
-                }
-            },
-        )
-    )
-    batch = datasource.add_dataframe_asset(name=dataset).add_batch_definition_whole_dataframe(
-        "staged"
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=dataset, data=batch, suite=suite)
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": _to_pandas(prepared.frame)},
-        result_format=_result_format(),
-        run_id=run_id,
+    meta = {
+        "huimin": {
+            "dataset": dataset,
+            "title_zh": model.__title_zh__,
+            "rows": item.rows,
+            "validated_rows": validated,
+            "sampled": item.step > 1,
+            "sample_step": item.step,
+            "quarantined": item.quarantined,
+        }
+    }
+    result = site.add(
+        dataset, prepared.expectations, item.measured.outcomes, notes=notes, meta=meta
     )
     failed, raised = _failed(result)
     return DatasetValidation(
@@ -378,45 +268,28 @@ def _validate_dataset(
 
 
 def _validate_quarantine(
-    gx: Any,
-    gxe: Any,
-    context: Any,
-    datasource: Any,
-    run_id: Any,
+    site: DocsSite,
     outcomes: dict[str, DatasetValidation],
     rate_checks: Mapping[str, Sequence[RateCheck]],
 ) -> dict[str, DatasetValidation]:
-    """Judge every quarantine rate in one suite run on a one-row summary frame (one GX run,
-    one page: a suite per dataset would cost seconds), then fold each dataset's results into
-    its outcome: a rate above its limit fails the dataset."""
+    """Judge every quarantine rate in one suite, measured on a one-row summary frame (one
+    page: a suite per dataset would cost seconds), then fold each dataset's results into its
+    outcome: a rate above its limit fails the dataset."""
     started = time.perf_counter()
     checks = [c for name in sorted(outcomes) for c in rate_checks.get(name, ())]
     if not checks:
         return outcomes
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name=QUARANTINE_SUITE,
-            expectations=[_expectation(gxe, spec) for spec in quarantine_expectations(checks)],
-            notes=[
-                "Quarantine rates: the rows set aside at ingestion, per dataset overall and "
-                "per reason, against the thresholds (docs/validation.md).",
-                *[c.words() + "." for c in checks if c.breached],
-            ],
-            meta={"huimin": {"kind": "quarantine"}},
-        )
-    )
-    batch = datasource.add_dataframe_asset(name=QUARANTINE_SUITE)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(
-            name=QUARANTINE_SUITE,
-            data=batch.add_batch_definition_whole_dataframe("counts"),
-            suite=suite,
-        )
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": _to_pandas(quarantine_frame(checks))},
-        result_format=_result_format(),
-        run_id=run_id,
+    specs = quarantine_expectations(checks)
+    result = site.add(
+        QUARANTINE_SUITE,
+        specs,
+        measure(quarantine_frame(checks).lazy(), specs).outcomes,
+        notes=[
+            "Quarantine rates: the rows set aside at ingestion, per dataset overall and "
+            "per reason, against the thresholds (docs/validation.md).",
+            *[c.words() + "." for c in checks if c.breached],
+        ],
+        meta={"huimin": {"kind": "quarantine"}},
     )
     failed: dict[str, list[str]] = {}
     for item in result.results:
@@ -537,32 +410,28 @@ def build_validation_reports(
     )
     building.chmod(dir_mode())  # mkdtemp makes it private; the report follows the umask
     try:
-        quiet = _QuietGx()
+        measured = [
+            _measure_dataset(
+                dataset,
+                Path(staged[dataset]),
+                quarantined=quarantined.get(dataset),
+                sample_rows=sample_rows,
+                today=as_of,
+            )
+            for dataset in sorted(staged)
+        ]
+        quiet = QuietGx()
         quiet.silence()
         try:
-            gx, gxe = _import_gx()
+            site = DocsSite(building)
             quiet.silence()
-            from great_expectations.core.run_identifier import RunIdentifier
-
-            context = _new_context(gx, building)
-            datasource = context.data_sources.add_pandas("huimin_staged")
-            run_id = RunIdentifier(run_name="huimin", run_time=dt.datetime.now(dt.UTC))
             outcomes: dict[str, DatasetValidation] = {}
-            for dataset in sorted(staged):
-                item = _prepare_dataset(
-                    dataset,
-                    Path(staged[dataset]),
-                    quarantined=quarantined.get(dataset),
-                    sample_rows=sample_rows,
-                    today=as_of,
-                )
-                outcome = _validate_dataset(gx, gxe, context, datasource, run_id, item)
-                outcomes[dataset] = outcome
-                log.debug("validated %s in %.2fs", dataset, outcome.seconds)
-            outcomes = _validate_quarantine(
-                gx, gxe, context, datasource, run_id, outcomes, rate_checks or {}
-            )
-            context.build_data_docs(site_names=[SITE_NAME])
+            for item in measured:
+                outcome = _validate_dataset(site, item)
+                outcomes[item.dataset] = outcome
+                log.debug("validated %s in %.2fs", item.dataset, outcome.seconds)
+            outcomes = _validate_quarantine(site, outcomes, rate_checks or {})
+            site.build()
         finally:
             quiet.restore()
         make_offline(building)

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from huimin import idnumber
+from huimin.contract import DATASETS, Dataset
 from huimin.rules.model import DATE_SUFFIX
-from huimin.schemas import DATASETS, ContractModel
 
 #: datasets rules may name that pool rosters of the same columns: ``dibao`` is 低保, urban or rural
 POOLED: dict[str, tuple[str, ...]] = {"dibao": ("dibao_rural", "dibao_urban")}
@@ -69,7 +69,7 @@ TOTALS: dict[str, Totals] = {
 }
 
 
-def model_of(name: str) -> type[ContractModel]:
+def model_of(name: str) -> type[Dataset]:
     """The contract model of a dataset (of the first roster of a pooled one, of the source of
     a summed one)."""
     if name in POOLED:
@@ -110,7 +110,7 @@ MEMBER_FIELDS: dict[str, pl.DataType] = {
 PERIOD_DATE: dict[str, str] = {"car_tradein": "invoice_date"}
 
 
-def period_kind(model: type[ContractModel]) -> str:
+def period_kind(model: type[Dataset]) -> str:
     """month, year, term or date_year (dated by the year of one of its dates)."""
     names = {f.name for f in model.field_specs()}
     if "pay_month" in names:
@@ -122,11 +122,11 @@ def period_kind(model: type[ContractModel]) -> str:
     return "date_year" if _period_date(model) in names else "none"
 
 
-def _period_date(model: type[ContractModel]) -> str:
+def _period_date(model: type[Dataset]) -> str:
     return PERIOD_DATE.get(model.__dataset__, "pay_date")
 
 
-def period_columns(model: type[ContractModel]) -> list[pl.Expr]:
+def period_columns(model: type[Dataset]) -> list[pl.Expr]:
     """Expressions adding ``period``, ``period_start`` and ``period_end`` to a staged roster."""
     kind = period_kind(model)
     if kind == "month":
@@ -160,11 +160,11 @@ def period_columns(model: type[ContractModel]) -> list[pl.Expr]:
     ]
 
 
-def subject_column(model: type[ContractModel]) -> str:
+def subject_column(model: type[Dataset]) -> str:
     return model.__subject_field__ or "id_number"
 
 
-def derived_columns(model: type[ContractModel], as_of: dt.date | None) -> list[pl.Expr]:
+def derived_columns(model: type[Dataset], as_of: dt.date | None) -> list[pl.Expr]:
     """All derived columns but the period ones (which :func:`period_columns` adds first);
     ``as_of`` is the date the run judges at (null when there is none)."""
     subject = pl.col(subject_column(model))
@@ -188,7 +188,7 @@ def derived_columns(model: type[ContractModel], as_of: dt.date | None) -> list[p
 
 def prepare(
     frame: pl.LazyFrame,
-    model: type[ContractModel],
+    model: type[Dataset],
     population: pl.LazyFrame | None = None,
     *,
     as_of: dt.date | None = None,
@@ -208,7 +208,7 @@ def prepare(
 
 
 def prepare_rows(
-    frame: pl.LazyFrame, model: type[ContractModel], *, as_of: dt.date | None
+    frame: pl.LazyFrame, model: type[Dataset], *, as_of: dt.date | None
 ) -> pl.LazyFrame:
     """A staged roster with its derived columns but ``registered_household``
     (:func:`with_households` adds it)."""

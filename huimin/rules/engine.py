@@ -8,8 +8,8 @@ the same in every run whatever the order of rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +19,12 @@ from huimin.rules.clues import CLUE_SCHEMA, assign_clue_ids, build_clues
 from huimin.rules.executors import ENGINE, PreparedData, RuleContext
 from huimin.rules.findings import FINDING_SCHEMA, findings_for_rule, periods_text, used_parameters
 from huimin.rules.kinds import KINDS
-from huimin.rules.model import Parameter, Rule, RuleFile, rule_needs
+from huimin.rules.model import Parameter, Rule, RuleFile, datasets_read, rule_needs
 
 if TYPE_CHECKING:
     from huimin.reuse import ReusedPolicy
+from huimin.contract import DATASETS
 from huimin.rules.params import effective_ranges, param_source, param_status, param_struct
-from huimin.schemas import DATASETS
 
 __all__ = ["CLUE_SCHEMA", "FINDING_SCHEMA", "RuleRun", "load_staged", "run_rules"]
 
@@ -180,7 +180,9 @@ def run_rules(
     frames, per_rule, skipped = [], {}, []
     rule_files = list(rule_files)
     data = PreparedData(dict(staged), as_of)
-    declare_reads([f for f in rule_files if f.policy not in (reuse or {})], data)
+    evaluated = [f for f in rule_files if f.policy not in (reuse or {})]
+    declare_reads(evaluated, data)
+    after = dict(zip([f.policy for f in evaluated], releases(evaluated), strict=True))
 
     def default(name: str) -> tuple[bool, str, bool]:
         return name in staged, f"{name} is missing from the input", False
@@ -209,6 +211,8 @@ def run_rules(
                 )
 
             outcome = (each_policy or _call)(rule_file, evaluate)
+            done = after[rule_file.policy]
+            data.release(done.rows, done.finished)
         frames.append(outcome.findings)
         per_rule.update(outcome.per_rule)
         skipped.extend(outcome.not_evaluated)
@@ -225,6 +229,53 @@ def declare_reads(rule_files: Iterable[RuleFile], data: PreparedData) -> None:
             reads = KINDS[rule.kind].reads
             for name, columns in (reads(rule) if reads else {}).items():
                 data.declare(name, columns)
+
+
+@dataclass(frozen=True)
+class Release:
+    """What the run's prepared data may forget once a rule file is evaluated: the rows of the
+    datasets no later file reads itself, and the frames built once for the run from datasets
+    no later file reads at all (``finished``: every one so far)."""
+
+    rows: frozenset[str]
+    finished: frozenset[str]
+
+
+def releases(rule_files: Sequence[RuleFile]) -> list[Release]:
+    """For each rule file of a run, in the order they are evaluated, what the prepared data
+    may forget after it (:class:`Release`), so that no more is kept than later files read.
+
+    A roster a rule pools ``across`` is read through a frame built once for the run
+    (:meth:`PreparedData.once`), not its rows; preparing a roster reads the population
+    registry.
+    """
+    reads = [_file_reads(rule_file) for rule_file in rule_files]
+    last_rows = {name: i for i, (rows, _) in enumerate(reads) for name in rows}
+    last_read = {name: i for i, (rows, pooled) in enumerate(reads) for name in rows | pooled}
+    out: list[Release] = []
+    finished: set[str] = set()
+    for i in range(len(rule_files)):
+        finished.update(name for name, last in last_read.items() if last == i)
+        rows = frozenset(name for name, last in last_rows.items() if last == i)
+        out.append(Release(rows, frozenset(finished)))
+    return out
+
+
+def _file_reads(rule_file: RuleFile) -> tuple[set[str], set[str]]:
+    """The datasets the rules of a file read themselves, and those they only pool ``across``."""
+    rows: set[str] = {rule_file.policy}
+    pooled: set[str] = set()
+    for rule in rule_file.rules:
+        every = datasets_read(rule, rule_file)
+        if rule.spec.get("across"):
+            own = datasets_read(replace(rule, spec={**rule.spec, "across": None}), rule_file)
+        else:
+            own = every
+        rows |= own
+        pooled |= every - own
+    if any(DATASETS[name].__family__ == "roster" for name in rows | pooled):
+        rows.add("population")
+    return rows, pooled
 
 
 @dataclass
@@ -253,19 +304,23 @@ def evaluate_file(
     check_period: str,
     include_examples: bool,
 ) -> PolicyOutcome:
-    """Every rule of one file that can be evaluated, as findings."""
+    """Every rule of one file that can be evaluated, as findings; a frame its rules build
+    alike is kept until the last rule asking for it."""
     frames, per_rule, skipped = [], {}, []
-    roster: pl.DataFrame | None = None
     declare_reads([rule_file], data)
+    unmet = [unmet_need(rule, rule_file, usable) for rule in rule_file.rules]
+    roster: pl.DataFrame | None = None
+    if any(reason is None for reason in unmet):
+        # the parameters in force are worked out once for all the file's rules
+        roster = roster_frame(rule_file, data).collect(engine=ENGINE)
+    asked = _asked(rule_file, [reason is None for reason in unmet], data, roster)
     shared: dict[Hashable, pl.DataFrame] = {}  # what the file's rules build alike
-    for rule in rule_file.rules:
-        unmet = unmet_need(rule, rule_file, usable)
-        if unmet is not None:
-            skipped.append((rule.id, unmet[0], unmet[1]))
+    for i, rule in enumerate(rule_file.rules):
+        reason = unmet[i]
+        if reason is not None:
+            skipped.append((rule.id, reason[0], reason[1]))
             continue
-        if roster is None:
-            # the parameters in force are worked out once for all the file's rules
-            roster = roster_frame(rule_file, data).collect(engine=ENGINE)
+        assert roster is not None
         judged, notes = gate(rule, rule_file, roster.lazy(), include_examples)
         skipped.extend(notes)
         rows, key = _judged(rule, rule_file, roster, judged)
@@ -273,8 +328,28 @@ def evaluate_file(
         found = findings_for_rule(rule, rule_file, flag_rows(rule, ctx), source, check_period)
         per_rule[rule.id] = found.height
         frames.append(found)
+        later = set().union(*asked[i + 1 :])
+        # (rows, key) of a frame no later rule of the file asks for
+        done = [full for full in shared if isinstance(full, tuple) and full[1] not in later]
+        for full in done:
+            del shared[full]
     findings = pl.concat(frames) if frames else pl.DataFrame(schema=FINDING_SCHEMA)
     return PolicyOutcome(findings, per_rule, skipped)
+
+
+def _asked(
+    rule_file: RuleFile, evaluated: list[bool], data: PreparedData, roster: pl.DataFrame | None
+) -> list[set[Hashable]]:
+    """The keys each rule of the file asks the file's shared frames for
+    (:meth:`RuleContext.once`), from its plan built but not run (none for a rule not
+    evaluated), so that a frame is forgotten after the last rule asking for it."""
+    asked: list[set[Hashable]] = []
+    for rule, evaluate in zip(rule_file.rules, evaluated, strict=True):
+        asked.append(set())
+        if evaluate and roster is not None:
+            ctx = RuleContext(data, rule_file, roster.lazy(), asked=asked[-1])
+            KINDS[rule.kind].execute(rule, ctx)
+    return asked
 
 
 def _judged(

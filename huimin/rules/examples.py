@@ -13,9 +13,9 @@ from typing import Any
 import polars as pl
 
 from huimin import idnumber, parsing
+from huimin.contract import DATASETS
 from huimin.rules.engine import RuleRun, run_rules
 from huimin.rules.model import Example, Rule, RuleFile
-from huimin.schemas import DATASETS
 
 
 @dataclass(frozen=True)

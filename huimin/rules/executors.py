@@ -19,6 +19,7 @@ from typing import Final
 
 import polars as pl
 
+from huimin.contract import DATASETS
 from huimin.rules.context import (
     POOLED,
     TOTALS,
@@ -28,7 +29,6 @@ from huimin.rules.context import (
     with_households,
 )
 from huimin.rules.model import Rule, RuleFile
-from huimin.schemas import DATASETS
 
 #: the engine what is kept for the rules is built on (rosters prepared, registries read,
 #: joins shared): short plans over data read whole, where the in-memory engine is faster
@@ -42,7 +42,7 @@ MEMBER = "member"
 @dataclass
 class PreparedData:
     """The staged data of a run as rules see it; rosters are prepared once and kept, and so
-    are registries, with the columns the rules read of them."""
+    are registries, with the columns the rules read of them, until :meth:`release`."""
 
     staged: dict[str, pl.LazyFrame]  # dataset → staged frame (contract columns, _source_row)
     as_of: dt.date  # the date the run judges at: the ``as_of`` column of prepared rosters
@@ -51,9 +51,14 @@ class PreparedData:
     wanted: dict[str, set[str]] = field(default_factory=dict)
     #: frames rules of different files build alike (:meth:`once`)
     shared: dict[Hashable, pl.DataFrame] = field(default_factory=dict)
+    #: each frame of ``shared`` → the datasets its build read (:meth:`release`)
+    sources: dict[Hashable, frozenset[str]] = field(default_factory=dict)
+    #: the datasets read by each build of :meth:`once` under way (innermost last)
+    reading: list[set[str]] = field(default_factory=list)
 
     def raw(self, name: str) -> pl.LazyFrame:
         """A staged dataset as ingested (an empty frame of its schema when it was not sent)."""
+        self._note(name)
         if name in self.staged:
             return self.staged[name]
         return pl.LazyFrame(schema=DATASETS[name].polars_schema()).with_columns(
@@ -64,7 +69,9 @@ class PreparedData:
         """A staged dataset with the derived columns rules see (pooled ones concatenated).
 
         Registries stay lazy scans; rosters, which every rule of their file and the
-        cross-roster rules read, are prepared once per run and kept in memory.
+        cross-roster rules read, are prepared once and kept in memory, except when a frame
+        built once for the run (:meth:`once`) reads them: that build is then a plan over the
+        staged roster, reading only the columns it selects.
         """
         if name in POOLED:
             return pl.concat([self.dataset(part) for part in POOLED[name]], how="vertical")
@@ -73,14 +80,31 @@ class PreparedData:
         model = DATASETS[name]
         if model.__family__ != "roster":
             return self.raw(name)
-        if name not in self.cache:
-            rows = prepare_rows(self.raw(name), model, as_of=self.as_of).collect(engine=ENGINE)
-            # the 户号 of the roster's subjects only: far fewer than the registry holds
-            subjects = rows.get_column("subject").unique().implode()
-            people = self.columns("population", ["id_number", "household_id"])
-            index = household_index(people.filter(pl.col("id_number").is_in(subjects)))
-            self.cache[name] = with_households(rows.lazy(), index).collect(engine=ENGINE)
+        if name in self.cache:
+            self._note(name)
+            return self.cache[name].lazy()
+        rows = prepare_rows(self.raw(name), model, as_of=self.as_of)
+        if self.reading:
+            return with_households(rows, self._households_of(name, rows))
+        rows = rows.collect(engine=ENGINE).lazy()
+        prepared = with_households(rows, self._households_of(name, rows))
+        self.cache[name] = prepared.collect(engine=ENGINE)
         return self.cache[name].lazy()
+
+    def _households_of(self, name: str, rows: pl.LazyFrame) -> pl.LazyFrame:
+        """The 户号 of roster ``name``'s subjects (its prepared ``rows``), kept while the run
+        reads the roster: far fewer rows than the registry holds."""
+        key = _households_key(name)
+        if key not in self.cache:
+            subjects = rows.select("subject").unique().collect(engine=ENGINE).to_series()
+            people = self.columns("population", ["id_number", "household_id"])
+            known = people.filter(pl.col("id_number").is_in(subjects.implode()))
+            self.cache[key] = household_index(known).collect(engine=ENGINE)
+        return self.cache[key].lazy()
+
+    def _note(self, name: str) -> None:
+        for read in self.reading:
+            read.add(name)
 
     def households(self) -> pl.LazyFrame:
         """ID number → 户号 of the population registry (kept once read)."""
@@ -88,13 +112,38 @@ class PreparedData:
             self.cache["__households__"] = (
                 self.raw("population").select("id_number", "household_id").collect()
             )
+        self._note("population")
         return self.cache["__households__"].lazy()
 
     def once(self, key: Hashable, build: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
-        """``build()``, collected once for every rule of the run asking with ``key``."""
+        """``build()``, collected once for every rule of the run asking with ``key`` (until
+        :meth:`release`)."""
         if key not in self.shared:
-            self.shared[key] = build().collect(engine=ENGINE)
+            self.reading.append(set())
+            try:
+                frame = build().collect(engine=ENGINE)
+            finally:
+                read = self.reading.pop()
+            self.shared[key], self.sources[key] = frame, frozenset(read)
+        for read in self.reading:
+            read.update(self.sources[key])
         return self.shared[key].lazy()
+
+    def release(self, rows: Iterable[str], finished: Iterable[str]) -> None:
+        """Forget the rows kept of datasets ``rows`` (prepared rosters, registries read), and
+        all that is kept of datasets ``finished``, with the frames of :meth:`once` built from
+        them only. What is asked again is built again."""
+        done = set(finished)
+        for name in {*rows, *done}:
+            self.cache.pop(name, None)
+            self.cache.pop(f"__registry_{name}__", None)
+        for name in done:
+            self.cache.pop(_households_key(name), None)
+        if "population" in done:
+            self.cache.pop("__households__", None)
+        for key in [key for key, read in self.sources.items() if read <= done]:
+            self.shared.pop(key, None)
+            del self.sources[key]
 
     def declare(self, name: str, columns: Iterable[str] | None) -> None:
         """Say that a rule of the run reads ``columns`` of dataset ``name`` (None: all of
@@ -126,6 +175,7 @@ class PreparedData:
         if model is None or model.__family__ == "roster":
             return self.dataset(name)
         self.declare(name, wanted)
+        self._note(name)
         key = f"__registry_{name}__"
         kept = self.cache.get(key)
         if kept is None or not self.wanted[name] <= set(kept.columns):
@@ -133,6 +183,10 @@ class PreparedData:
             names = [c for c in frame.collect_schema().names() if c in self.wanted[name]]
             kept = self.cache[key] = frame.select(names).collect(engine=ENGINE)
         return kept.lazy()
+
+
+def _households_key(roster: str) -> str:
+    return f"__households_{roster}__"
 
 
 @dataclass
@@ -147,6 +201,8 @@ class RuleContext:
     shared: dict[Hashable, pl.DataFrame] | None = None
     #: what tells ``roster``'s rows apart from other rules' of the file (the gate's parameters)
     rows_key: Hashable = None
+    #: where the keys :meth:`once` is asked for are written down (None: nowhere)
+    asked: set[Hashable] | None = None
 
     def dataset(self, name: str) -> pl.LazyFrame:
         return self.data.dataset(name)
@@ -154,6 +210,8 @@ class RuleContext:
     def once(self, key: Hashable, build: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
         """``build()``: collected once for every rule of the file asking with the same ``key``
         over the same rows when the engine shares frames, else the plan itself."""
+        if self.asked is not None:
+            self.asked.add(key)
         if self.shared is None:
             return build()
         full = (self.rows_key, key)

@@ -17,10 +17,10 @@ from typing import Any
 
 import polars as pl
 
+from huimin.contract import DATASETS, Dataset
 from huimin.rules.executors import ENGINE, EVIDENCE, MEMBER, ROW
 from huimin.rules.model import Rule, RuleFile
 from huimin.rules.templates import placeholders, render
-from huimin.schemas import DATASETS, ContractModel
 
 HIT = pl.Struct(
     {"row": pl.Int64(), "subject": pl.String(), "period": pl.String(), "amount": pl.Float64()}
@@ -86,7 +86,7 @@ def _check_period(mode: str) -> pl.Expr:
     return pl.col("period_start").dt.year().cast(pl.String)
 
 
-def _first_present(model: type[ContractModel], names: tuple[str, ...]) -> pl.Expr:
+def _first_present(model: type[Dataset], names: tuple[str, ...]) -> pl.Expr:
     fields = model.polars_schema().names()
     for name in names:
         if name in fields:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from huimin.contract import DATASETS, FieldSpec
 from huimin.resources import project_file
 from huimin.rules.kinds import COMMON_KEYS, KINDS, SEVERITIES, KeySpec
 from huimin.rules.loader import (
@@ -38,7 +39,6 @@ from huimin.rules.params_loader import (
     VALUE_REQUIRED,
 )
 from huimin.rules.templates import BASE_FIELDS
-from huimin.schemas import DATASETS, FieldSpec
 
 RULES = project_file("rules")
 SCHEMA_PATH = RULES / "rule.schema.json"

@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import polars as pl
 
+from huimin.contract import DATASETS, ROSTERS, FieldSpec
 from huimin.resources import project_file
 from huimin.rules import context
 from huimin.rules.kinds import ALL_KIND_KEYS, COMMON_KEYS, KINDS, SEVERITIES, KeySpec, RuleCheck
@@ -59,7 +60,6 @@ from huimin.rules.yamlsrc import (
     parse,
     suggest,
 )
-from huimin.schemas import DATASETS, ROSTERS, FieldSpec
 
 ROSTER_NAMES = tuple(model.__dataset__ for model in ROSTERS)
 #: what registry/dataset/roster keys may name: the contract's datasets and the pooled ones

@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from huimin.contract import DATASETS, FieldSpec
 from huimin.rules.context import condition_schema
 from huimin.rules.model import Loc, RuleProblem
 from huimin.rules.sql import sql_refusal
@@ -34,7 +35,6 @@ from huimin.rules.yamlread import YNode as YNode
 from huimin.rules.yamlread import YScalar as YScalar
 from huimin.rules.yamlread import YSeq as YSeq
 from huimin.rules.yamlread import read
-from huimin.schemas import DATASETS, FieldSpec
 
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_KINDS = ("id_number", "text", "enum", "month")

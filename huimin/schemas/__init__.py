@@ -1,16 +1,20 @@
 """Pandera polars models of every dataset in the data contract, one module per family.
 
-``DATASETS`` maps a dataset name (the file stem a department sends) to its model.
+Each model is built from its dataset in :mod:`huimin.contract` (fields, headers, family) and
+adds the checks. ``DATASETS`` maps a dataset name (the file stem a department sends) to its
+model; ``REGISTRIES`` and ``ROSTERS`` follow the contract's order.
 """
 
 from __future__ import annotations
 
+import huimin.contract as contract
+from huimin.contract import FieldSpec
 from huimin.schemas.agriculture import FarmlandSubsidy, GrainSubsidy, LandContracts
 from huimin.schemas.assets import Enterprises, Properties, Vehicles
 from huimin.schemas.civil_affairs import DibaoRural, DibaoUrban, ElderlyAllowance, Tekun
 from huimin.schemas.clues import ProvinceClues
 from huimin.schemas.commerce import CarTradein
-from huimin.schemas.common import ContractModel, FieldSpec
+from huimin.schemas.common import ContractModel
 from huimin.schemas.disability import DisabilityCards, DisabilityCare, DisabilityLiving
 from huimin.schemas.education import StudentAidCompulsory, StudentAidHighschool, Students
 from huimin.schemas.population import Deaths, Population
@@ -18,36 +22,20 @@ from huimin.schemas.public_sector import Inmates, PensionInsured, PublicEmployee
 from huimin.schemas.resettlement import ResettlementRegistry, ResettlementSubsidy
 from huimin.schemas.social_insurance import PremiumSubsidy
 
-REGISTRIES: tuple[type[ContractModel], ...] = (
-    Population,
-    Deaths,
-    Vehicles,
-    Enterprises,
-    PublicEmployees,
-    Properties,
-    DisabilityCards,
-    Students,
-    Inmates,
-    PensionInsured,
-    LandContracts,
-    ResettlementRegistry,
-)
-ROSTERS: tuple[type[ContractModel], ...] = (
-    GrainSubsidy,
-    CarTradein,
-    DibaoRural,
-    DibaoUrban,
-    Tekun,
-    DisabilityLiving,
-    DisabilityCare,
-    ElderlyAllowance,
-    PremiumSubsidy,
-    StudentAidCompulsory,
-    StudentAidHighschool,
-    ResettlementSubsidy,
-    FarmlandSubsidy,
-)
-ALL_MODELS: tuple[type[ContractModel], ...] = (*REGISTRIES, *ROSTERS, ProvinceClues)
+_MODELS: dict[type[contract.Dataset], type[ContractModel]] = {
+    model.__contract__: model
+    for model in (
+        *(Population, Deaths, Vehicles, Enterprises, PublicEmployees, Properties),
+        *(DisabilityCards, Students, Inmates, PensionInsured, LandContracts),
+        *(ResettlementRegistry, GrainSubsidy, CarTradein, DibaoRural, DibaoUrban, Tekun),
+        *(DisabilityLiving, DisabilityCare, ElderlyAllowance, PremiumSubsidy),
+        *(StudentAidCompulsory, StudentAidHighschool, ResettlementSubsidy, FarmlandSubsidy),
+        ProvinceClues,
+    )
+}
+REGISTRIES: tuple[type[ContractModel], ...] = tuple(_MODELS[d] for d in contract.REGISTRIES)
+ROSTERS: tuple[type[ContractModel], ...] = tuple(_MODELS[d] for d in contract.ROSTERS)
+ALL_MODELS: tuple[type[ContractModel], ...] = tuple(_MODELS[d] for d in contract.ALL_DATASETS)
 DATASETS: dict[str, type[ContractModel]] = {model.__dataset__: model for model in ALL_MODELS}
 
 __all__ = ["DATASETS", "REGISTRIES", "ROSTERS", "ContractModel", "FieldSpec"]

@@ -1,67 +1,15 @@
-"""Farming: 承包地确权信息, 实际种粮农民一次性补贴, 高标准农田建设补助资金."""
+"""Pandera models of the agriculture datasets (fields: :mod:`huimin.contract.agriculture`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from huimin.schemas.common import Area, ContractModel, Date, IdNumber, Text, Year, Yuan
-
-
-class LandContracts(ContractModel):
-    """承包地确权信息: one row per contracting household (its representative)."""
-
-    __dataset__ = "land_contracts"
-    __family__ = "registry"
-    __title_zh__ = "承包地确权信息"
-    __area_fields__ = ("contracted_area_mu", "transferred_out_area_mu")
-
-    id_number: str = IdNumber("承包方代表身份证号码")
-    name: str = Text("承包方代表姓名")
-    street: str = Text("街道")
-    village: str = Text("村组")
-    contracted_area_mu: float = Area("确权面积（亩）")
-    transferred_out_area_mu: float = Area("流转出面积（亩）")
+from huimin.contract import agriculture as contract
+from huimin.schemas.common import ContractModel
 
 
-class GrainSubsidy(ContractModel):
-    """实际种粮农民一次性补贴发放名册."""
-
-    __dataset__ = "grain_subsidy"
-    __family__ = "roster"
-    __title_zh__ = "实际种粮农民一次性补贴发放名册"
-    __roster_project__ = "实际种粮农民一次性补贴"
-    __roster_department__ = "区财政局"
-    __area_fields__ = ("planted_area_mu",)
-
-    id_number: str = IdNumber("身份证号码")
-    name: str = Text("姓名")
-    street: str = Text("街道")
-    village: str = Text("村组")
-    year: int = Year("补贴年度")
-    planted_area_mu: float = Area("补贴面积（亩）")
-    rate_per_mu: float = Yuan("补贴标准（元/亩）")
-    amount: float = Yuan("补贴金额（元）")
-    pay_date: dt.date = Date("发放日期")
-    bank_account: str = Text("银行账号", optional=True)
+class LandContracts(ContractModel, contract=contract.LandContracts): ...
 
 
-class FarmlandSubsidy(ContractModel):
-    """高标准农田建设补助资金拨付明细: one row per project payment."""
+class GrainSubsidy(ContractModel, contract=contract.GrainSubsidy): ...
 
-    __dataset__ = "farmland_subsidy"
-    __family__ = "roster"
-    __title_zh__ = "高标准农田建设补助资金拨付明细"
-    __roster_project__ = "高标准农田建设补助资金"
-    __roster_department__ = "区农业农村局"
-    __subject_field__ = "project_id"
-    __area_fields__ = ("area_mu",)
 
-    project_id: str = Text("项目编号")
-    project_name: str = Text("项目名称")
-    street: str = Text("街道")
-    recipient_name: str = Text("补助对象")
-    contractor_credit_code: str = Text("施工单位统一社会信用代码")
-    area_mu: float = Area("建设面积（亩）")
-    amount: float = Yuan("拨付金额（元）")
-    acceptance_date: dt.date = Date("验收日期", optional=True)
-    pay_date: dt.date = Date("拨付日期")
+class FarmlandSubsidy(ContractModel, contract=contract.FarmlandSubsidy): ...

@@ -1,4 +1,5 @@
-"""区民政局 rosters: 低保 (rural and urban), 特困, 高龄津贴."""
+"""Pandera models of the 区民政局 rosters: 低保 (rural and urban), 特困, 高龄津贴 (fields:
+:mod:`huimin.contract.civil_affairs`)."""
 
 from __future__ import annotations
 
@@ -6,28 +7,15 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from huimin.contract import civil_affairs as contract
 from huimin.schemas.base_checks import household_size_consistent
-from huimin.schemas.common import ContractModel, Enum, IdNumber, Int, Month, Text, Yuan
+from huimin.schemas.common import ContractModel
 
 
 class _Dibao(ContractModel):
-    """低保 roster: one row per household member and month."""
+    """低保 roster: a household's stated size must match the members it lists."""
 
     __global_checks__ = ("duplicate_row", "household_size_consistent")
-
-    __family__ = "roster"
-    __roster_department__ = "区民政局"
-
-    household_id: str = Text("保障户编号")
-    id_number: str = IdNumber("身份证号码")
-    name: str = Text("姓名")
-    relation: str = Text("与户主关系")
-    family_size: int = Int("保障人口", ge=1, le=30)
-    street: str = Text("街道")
-    community: str = Text("社区（村）")
-    pay_month: str = Month("发放年月")
-    amount: float = Yuan("发放金额（元）")
-    bank_account: str = Text("银行账号", optional=True)
 
     @classmethod
     def row_check_detail(cls, check_name: str) -> pl.Expr | None:
@@ -53,55 +41,13 @@ class _Dibao(ContractModel):
         )
 
 
-class DibaoRural(_Dibao):
-    """农村低保发放名册."""
-
-    __dataset__ = "dibao_rural"
-    __title_zh__ = "农村低保发放名册"
-    __roster_project__ = "农村低保"
+class DibaoRural(_Dibao, contract=contract.DibaoRural): ...
 
 
-class DibaoUrban(_Dibao):
-    """城市低保发放名册."""
-
-    __dataset__ = "dibao_urban"
-    __title_zh__ = "城市低保发放名册"
-    __roster_project__ = "城市低保"
+class DibaoUrban(_Dibao, contract=contract.DibaoUrban): ...
 
 
-class Tekun(ContractModel):
-    """特困人员救助供养发放名册: one row per person and month."""
-
-    __dataset__ = "tekun"
-    __family__ = "roster"
-    __title_zh__ = "特困人员救助供养发放名册"
-    __roster_project__ = "特困人员救助供养"
-    __roster_department__ = "区民政局"
-
-    id_number: str = IdNumber("身份证号码")
-    name: str = Text("姓名")
-    street: str = Text("街道")
-    community: str = Text("社区（村）")
-    area_type: str = Enum("城乡类别", ["城市", "农村"])
-    support_mode: str = Enum("供养方式", ["集中供养", "分散供养"])
-    pay_month: str = Month("发放年月")
-    amount: float = Yuan("发放金额（元）")
-    bank_account: str = Text("银行账号", optional=True)
+class Tekun(ContractModel, contract=contract.Tekun): ...
 
 
-class ElderlyAllowance(ContractModel):
-    """高龄津贴发放名册: one row per person and month."""
-
-    __dataset__ = "elderly_allowance"
-    __family__ = "roster"
-    __title_zh__ = "高龄津贴发放名册"
-    __roster_project__ = "高龄津贴"
-    __roster_department__ = "区民政局"
-
-    id_number: str = IdNumber("身份证号码")
-    name: str = Text("姓名")
-    street: str = Text("街道")
-    community: str = Text("社区（村）")
-    pay_month: str = Month("发放年月")
-    amount: float = Yuan("发放金额（元）")
-    bank_account: str = Text("银行账号", optional=True)
+class ElderlyAllowance(ContractModel, contract=contract.ElderlyAllowance): ...

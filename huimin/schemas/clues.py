@@ -1,29 +1,9 @@
-"""省大数据监察系统下发问题线索 (the provincial clue list)."""
+"""Pandera models of the clues datasets (fields: :mod:`huimin.contract.clues`)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from huimin.contract import clues as contract
+from huimin.schemas.common import ContractModel
 
-from huimin.schemas.common import ContractModel, Date, IdNumber, Text, Yuan
 
-
-class ProvinceClues(ContractModel):
-    """省下发问题线索: one row per clue."""
-
-    __dataset__ = "province_clues"
-    __family__ = "clues"
-    __title_zh__ = "省下发问题线索"
-    __subject_field__ = "id_number"
-
-    clue_id: str = Text("线索编号")
-    department: str = Text("业务主管部门")
-    project: str = Text("项目名称", description="as in the appendix table")
-    street: str = Text("街道", optional=True)
-    organization: str = Text(
-        "所属单位", optional=True, description="dealer or school when no street"
-    )
-    id_number: str = IdNumber("身份证号码", optional=True)
-    name: str = Text("姓名", optional=True)
-    problem: str = Text("问题描述")
-    amount: float = Yuan("涉及金额（元）", optional=True)
-    issued_date: dt.date = Date("下发日期")
+class ProvinceClues(ContractModel, contract=contract.ProvinceClues): ...

@@ -1,10 +1,12 @@
-"""Building blocks of the dataset schemas: typed contract fields and their vectorised checks.
+"""The pandera side of the data contract: the vectorised checks of each contract type, and
+:class:`ContractModel`, the pandera model of a dataset built from its declaration in
+:mod:`huimin.contract` (fields, Chinese headers, whether a column may be absent).
 
-A schema module declares each dataset as a :class:`ContractModel` whose fields are made with
-the factories below (``IdNumber("公民身份号码")``, ``Yuan("发放金额（元）")`` ...). Each factory
-records the contract type, the Chinese header and whether the column may be absent; the model
-adds the checks that type always carries (ID check character, at most 2 decimals ...), each a
-named polars expression with its error text beside it.
+A schema module declares each model as ``class Population(ContractModel,
+contract=contract.Population)`` (``contract`` being the family's module of
+:mod:`huimin.contract`); the model takes the dataset's fields from there and adds the checks
+their types always carry (ID check character, at most 2 decimals ...), each a
+named polars expression with its error text beside it, and the model's own dataframe checks.
 
 Two checks depend on the date data is judged at (a birth date inside an ID number, a date that
 must not lie in the future): a model builds its checks for a given date,
@@ -13,8 +15,8 @@ must not lie in the future): a model builds its checks for a given date,
 
 import datetime as dt
 import functools
+import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandera.polars as pa
@@ -22,24 +24,11 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from huimin import idnumber
+from huimin.contract.fields import Dataset
+from huimin.contract.fields import FieldSpec as FieldSpec  # the reports and synth import it here
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """What the contract says of one field."""
-
-    name: str
-    kind: str
-    zh: str
-    optional: bool = False
-    values: tuple[str, ...] = ()
-    description: str = ""
-    minimum: float | None = None
-    maximum: float | None = None
-    not_future: bool = False
 
 
 def _column_check(fn: Callable[[pl.Expr], pl.Expr], name: str, error: str) -> pa.Check:
@@ -155,88 +144,63 @@ KIND_CHECKS: dict[str, Callable[[FieldSpec, dt.date], list[pa.Check]]] = {
 }
 
 
-def _field(kind: str, zh: str, optional: bool, description: str, **kw: Any) -> Any:
-    meta: dict[str, Any] = {"kind": kind, "zh": zh, "optional": optional}
-    if "values" in kw:
-        meta["values"] = tuple(kw.pop("values"))
-    meta["minimum"], meta["maximum"] = kw.pop("ge", None), kw.pop("le", None)
-    meta["not_future"] = kw.pop("not_future", False)
+#: the Python type pandera gives the column of each contract type
+PYTHON_TYPES: dict[str, type] = {
+    "id_number": str,
+    "text": str,
+    "enum": str,
+    "month": str,
+    "date": dt.date,
+    "year": int,
+    "int": int,
+    "yuan": float,
+    "float": float,
+    "bool": bool,
+}
+
+
+def _column(spec: FieldSpec) -> Any:
+    """The pandera field of a contract field (its checks come with :meth:`schema_as_of`)."""
+    meta: dict[str, Any] = {"kind": spec.kind, "zh": spec.zh, "optional": spec.optional}
+    if spec.kind == "enum":
+        meta["values"] = spec.values
+    meta["minimum"], meta["maximum"] = spec.minimum, spec.maximum
+    meta["not_future"] = spec.not_future
     return pa.Field(
-        nullable=optional, metadata=meta, description=description or None, title=zh, **kw
+        nullable=spec.optional,
+        metadata=meta,
+        description=spec.description or None,
+        title=spec.zh,
     )
 
 
-def IdNumber(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("id_number", zh, optional, description)
+#: what a model takes from its contract dataset
+FROM_CONTRACT = (
+    "__dataset__",
+    "__family__",
+    "__title_zh__",
+    "__roster_project__",
+    "__roster_department__",
+    "__subject_field__",
+    "__area_fields__",
+    "__contract_fields__",
+)
 
 
-def Text(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("text", zh, optional, description)
+class ContractModel(pa.DataFrameModel, Dataset):
+    """The pandera model of a contract dataset: ``class M(ContractModel, contract=D)`` takes
+    the fields, ClassVars and docstring of ``D`` (a :class:`huimin.contract.Dataset`); a model
+    adds dataframe checks of its own with ``@pa.dataframe_check``."""
 
-
-def Enum(  # noqa: N802
-    zh: str, values: Sequence[str], *, optional: bool = False, description: str = ""
-) -> Any:
-    return _field("enum", zh, optional, description, values=values)
-
-
-def Date(  # noqa: N802
-    zh: str, *, optional: bool = False, not_future: bool = False, description: str = ""
-) -> Any:
-    """A calendar date; ``not_future`` for dates that cannot lie after the as-of date."""
-    return _field("date", zh, optional, description, not_future=not_future)
-
-
-def Month(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("month", zh, optional, description)
-
-
-def Year(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("year", zh, optional, description)
-
-
-def Yuan(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("yuan", zh, optional, description)
-
-
-def Area(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    """An area (亩 or 平方米): a float, non-negative, at most 2 decimals."""
-    return _field("float", zh, optional, description, ge=0)
-
-
-def Float(zh: str, *, optional: bool = False, ge: float | None = 0, description: str = "") -> Any:  # noqa: N802
-    return _field("float", zh, optional, description, ge=ge)
-
-
-def Int(  # noqa: N802
-    zh: str,
-    *,
-    optional: bool = False,
-    ge: int | None = None,
-    le: int | None = None,
-    description: str = "",
-) -> Any:
-    return _field("int", zh, optional, description, ge=ge, le=le)
-
-
-def Bool(zh: str, *, optional: bool = False, description: str = "") -> Any:  # noqa: N802
-    return _field("bool", zh, optional, description)
-
-
-class ContractModel(pa.DataFrameModel):
-    """A dataset of the data contract. Subclasses set the ClassVars and declare fields."""
-
-    __dataset__: ClassVar[str] = ""
-    __family__: ClassVar[str] = ""  # "registry", "roster" or "clues"
-    __title_zh__: ClassVar[str] = ""
-    __roster_project__: ClassVar[str | None] = None
-    __roster_department__: ClassVar[str | None] = None
-    #: fields that say who a row is about (used for duplicate detection and masking)
-    __subject_field__: ClassVar[str | None] = "id_number"
+    #: the dataset this model checks
+    __contract__: ClassVar[type[Dataset]] = Dataset
     #: dataframe checks that need every row at once (the others run chunk by chunk)
     __global_checks__: ClassVar[tuple[str, ...]] = ("duplicate_row",)
-    #: columns holding areas get the 2-decimal check as amounts do
-    __area_fields__: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, contract: type[Dataset] | None = None, **kwargs: Any) -> None:
+        if contract is not None:
+            _take_contract(cls, contract)
+        super().__init_subclass__(**kwargs)  # type: ignore[no-untyped-call]
 
     class Config:
         strict = False
@@ -283,47 +247,22 @@ class ContractModel(pa.DataFrameModel):
                 schema = schema.update_column(spec.name, checks=[*column.checks, *extra])
         return schema
 
-    @classmethod
-    def field_specs(cls) -> list[FieldSpec]:
-        """The contract fields of this dataset, in declaration order."""
-        specs = []
-        for name, column in super().to_schema().columns.items():
-            meta = column.metadata or {}
-            if "kind" not in meta:
-                continue
-            specs.append(
-                FieldSpec(
-                    name=name,
-                    kind=str(meta["kind"]),
-                    zh=str(meta["zh"]),
-                    optional=bool(meta["optional"]),
-                    values=tuple(meta.get("values", ())),
-                    description=column.description or "",
-                    minimum=meta.get("minimum"),
-                    maximum=meta.get("maximum"),
-                    not_future=bool(meta.get("not_future")),
-                )
-            )
-        return specs
 
-    @classmethod
-    def required_fields(cls) -> list[str]:
-        return [f.name for f in cls.field_specs() if not f.optional]
-
-    @classmethod
-    def aliases(cls) -> dict[str, str]:
-        """Accepted header → canonical field name (canonical names and Chinese headers)."""
-        out: dict[str, str] = {}
-        for spec in cls.field_specs():
-            out[spec.name] = spec.name
-            out[spec.zh] = spec.name
-        return out
-
-    @classmethod
-    def polars_schema(cls) -> pl.Schema:
-        from huimin.parsing import DTYPES
-
-        return pl.Schema({f.name: DTYPES[f.kind] for f in cls.field_specs()})
+def _take_contract(model: type[ContractModel], contract: type[Dataset]) -> None:
+    """Give a model being declared its dataset's ClassVars, docstring and fields (a pandera
+    column each, typed by its contract type) before pandera collects them."""
+    model.__contract__ = contract
+    for name in FROM_CONTRACT:
+        setattr(model, name, getattr(contract, name))
+    model.__doc__ = model.__doc__ or contract.__doc__
+    model.__annotations__ = {
+        **inspect.get_annotations(model),
+        **{spec.name: PYTHON_TYPES[spec.kind] for spec in contract.field_specs()},
+    }
+    for spec in contract.field_specs():
+        column = _column(spec)
+        column.__set_name__(model, spec.name)
+        setattr(model, spec.name, column)
 
 
 @functools.lru_cache(maxsize=512)

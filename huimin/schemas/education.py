@@ -1,64 +1,15 @@
-"""区教育局: 学籍信息 and the two student-aid rosters."""
+"""Pandera models of the education datasets (fields: :mod:`huimin.contract.education`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from huimin.schemas.common import Bool, ContractModel, Date, Enum, IdNumber, Text, Yuan
-
-DIFFICULTY = ["低保家庭", "特困供养", "残疾学生", "脱贫家庭", "其他困难"]
+from huimin.contract import education as contract
+from huimin.schemas.common import ContractModel
 
 
-class Students(ContractModel):
-    """学籍信息: one row per student and term."""
-
-    __dataset__ = "students"
-    __family__ = "registry"
-    __title_zh__ = "学籍信息"
-
-    id_number: str = IdNumber("身份证号码")
-    name: str = Text("姓名")
-    school_code: str = Text("学校标识码")
-    school_name: str = Text("学校名称")
-    stage: str = Enum("学段", ["小学", "初中", "普通高中", "中职"])
-    boarding: bool = Bool("是否寄宿")
-    term: str = Text("学期", description="e.g. 2023春, 2023秋")
-    status: str = Enum("学籍状态", ["在读", "毕业", "转出", "休学", "死亡"])
+class Students(ContractModel, contract=contract.Students): ...
 
 
-class StudentAidCompulsory(ContractModel):
-    """义务教育家庭经济困难学生生活补助发放名册."""
-
-    __dataset__ = "student_aid_compulsory"
-    __family__ = "roster"
-    __title_zh__ = "义务教育家庭经济困难学生生活补助发放名册"
-    __roster_project__ = "义务教育家庭经济困难学生生活补助"
-    __roster_department__ = "区教育局"
-
-    id_number: str = IdNumber("学生身份证号码")
-    name: str = Text("学生姓名")
-    school_name: str = Text("学校名称")
-    stage: str = Enum("学段", ["小学", "初中"])
-    boarding: bool = Bool("是否寄宿")
-    term: str = Text("学期")
-    difficulty_category: str = Enum("困难类型", DIFFICULTY)
-    amount: float = Yuan("补助金额（元）")
-    pay_date: dt.date = Date("发放日期")
+class StudentAidCompulsory(ContractModel, contract=contract.StudentAidCompulsory): ...
 
 
-class StudentAidHighschool(ContractModel):
-    """普通高中国家助学金发放名册."""
-
-    __dataset__ = "student_aid_highschool"
-    __family__ = "roster"
-    __title_zh__ = "普通高中国家助学金发放名册"
-    __roster_project__ = "普通高中国家助学金"
-    __roster_department__ = "区教育局"
-
-    id_number: str = IdNumber("学生身份证号码")
-    name: str = Text("学生姓名")
-    school_name: str = Text("学校名称")
-    term: str = Text("学期")
-    difficulty_category: str = Enum("困难类型", DIFFICULTY)
-    amount: float = Yuan("资助金额（元）")
-    pay_date: dt.date = Date("发放日期")
+class StudentAidHighschool(ContractModel, contract=contract.StudentAidHighschool): ...

@@ -1,22 +1,10 @@
-"""区人社局: 困难群体人员代缴城乡居民保费."""
+"""Pandera model of 困难群体代缴城乡居民养老保险费名册 (fields:
+:mod:`huimin.contract.social_insurance`)."""
 
 from __future__ import annotations
 
-from huimin.schemas.common import ContractModel, Enum, IdNumber, Text, Year, Yuan
+from huimin.contract import social_insurance as contract
+from huimin.schemas.common import ContractModel
 
 
-class PremiumSubsidy(ContractModel):
-    """困难群体代缴城乡居民养老保险费名册: one row per person and year."""
-
-    __dataset__ = "premium_subsidy"
-    __family__ = "roster"
-    __title_zh__ = "困难群体代缴城乡居民养老保险费名册"
-    __roster_project__ = "困难群体人员代缴城乡居民保费"
-    __roster_department__ = "区人社局"
-
-    id_number: str = IdNumber("身份证号码")
-    name: str = Text("姓名")
-    street: str = Text("街道")
-    category: str = Enum("代缴类别", ["低保对象", "特困人员", "重度残疾人", "返贫致贫人口"])
-    year: int = Year("缴费年度")
-    amount: float = Yuan("代缴金额（元）")
+class PremiumSubsidy(ContractModel, contract=contract.PremiumSubsidy): ...

@@ -25,7 +25,12 @@ from huimin.synth.province import make_clues
 from huimin.synth.render import Form, form_for, headers, specs, to_text
 from huimin.synth.writers import ChunkWriter
 
-POPULATION = {"sample": 5_000, "district": 600_000, "city": 13_700_000}
+POPULATION = {
+    "sample": 5_000,
+    "district": 600_000,
+    "city": 13_700_000,
+    "province": 58_000_000,
+}
 CHUNK_RESIDENTS = 600_000
 TRUTH_SCHEMA = {
     "dataset": pl.String,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from huimin.contract import DATASETS
 from huimin.rules.executors import RuleContext, evidence, expr
 from huimin.rules.kinds.spec import KeySpec, KindSpec
 from huimin.rules.model import Rule
-from huimin.schemas import DATASETS
 
 
 def _order_columns(ctx: RuleContext, rule: Rule) -> list[pl.Expr]:
