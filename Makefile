@@ -43,7 +43,10 @@ sample: setup
 	$(BIN)/huimin synth --output data/sample --scale sample --seed 2023
 
 bench: setup
-	$(BIN)/python benchmarks/ingest_bench.py --scale district
+	$(BIN)/python benchmarks/compare.py --scale district
+	$(BIN)/python benchmarks/catalogue_compare.py --scale district --append
+	$(BIN)/python benchmarks/reports_bench.py
+	$(BIN)/python benchmarks/catalogue_bench.py --append
 
 clean:
 	rm -rf out benchmarks/work .pytest_cache .mypy_cache .ruff_cache

@@ -160,19 +160,7 @@ def partition_map(links: pl.DataFrame, buckets: int) -> pl.DataFrame:
         pl.col("group").rank("dense").cast(pl.UInt32).alias("gid"),
     )
     edges = coded.unique()
-    label = edges.select(pl.col("pid").unique()).with_columns(pl.col("pid").alias("label"))
-    while True:  # as many rounds as the longest chain of households, a handful
-        by_group = (
-            edges.join(label, on="pid").group_by("gid").agg(pl.col("label").min().alias("seen"))
-        )
-        seen = edges.join(by_group, on="gid").group_by("pid").agg(pl.col("seen").min())
-        lowered = label.join(seen, on="pid", how="left").select(
-            "pid", pl.min_horizontal("label", "seen").alias("label")
-        )
-        settled = lowered.get_column("label").sum() == label.get_column("label").sum()
-        label = lowered  # labels only ever fall: the same sum, the same labels
-        if settled:
-            break
+    label = _components(edges)
     people = pl.concat([coded.select("pid"), links.select("person")], how="horizontal").unique(
         "pid"
     )
@@ -189,6 +177,32 @@ def partition_map(links: pl.DataFrame, buckets: int) -> pl.DataFrame:
         .select(pl.col("group").alias("node"), PARTITION)
     )
     return pl.concat([person_part, group_part]).sort("node")
+
+
+def _components(edges: pl.DataFrame) -> pl.DataFrame:
+    """Each person's (``pid``) group label: the smallest ``pid`` of the households joined,
+    directly or through other members, by persons listed under two or more of them.
+
+    A household starts with its smallest member; labels then flow only through the persons
+    listed twice (a 低保 household's members, a few per cent), one household hop a round."""
+    households = edges.group_by("gid").agg(pl.col("pid").min().alias("label"))
+    listed = edges.group_by("pid").len().filter(pl.col("len") > 1).select("pid")
+    links = edges.join(listed, on="pid")
+    linked = households.join(links.select(pl.col("gid").unique()), on="gid")
+    while True:  # as many rounds as the longest chain of households, a handful
+        by_person = links.join(linked, on="gid").group_by("pid").agg(pl.col("label").min())
+        seen = links.join(by_person, on="pid").group_by("gid").agg(pl.col("label").min())
+        lowered = linked.join(seen, on="gid", how="left", suffix="_seen").select(
+            "gid", pl.min_horizontal("label", "label_seen").alias("label")
+        )
+        settled = lowered.get_column("label").sum() == linked.get_column("label").sum()
+        linked = lowered  # labels only ever fall: the same sum, the same labels
+        if settled:
+            break
+    households = households.join(linked, on="gid", how="left", suffix="_linked").select(
+        "gid", pl.coalesce("label_linked", "label").alias("label")
+    )
+    return edges.join(households, on="gid").group_by("pid").agg(pl.col("label").min())
 
 
 def route(frame: pl.LazyFrame, name: str, mapped: pl.DataFrame, buckets: int) -> pl.DataFrame:

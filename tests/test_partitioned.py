@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from huimin import distributed, partitioned
@@ -115,3 +117,47 @@ def test_the_runner_in_this_process_says_each_step() -> None:
     runner = partitioned.InProcess(heard.append)
     assert runner.submit(rules_on_partition, {"index": 2, "value": 3}).result() == 5
     assert heard == ["rules_on_partition p2"]
+
+
+IDS = st.text(alphabet="0123456789X", min_size=1, max_size=3)
+HOUSEHOLDS = st.text(alphabet="abcde", min_size=1, max_size=2)
+
+
+def _reference(links: list[tuple[str, str]]) -> dict[str, str]:
+    """Each node's group's smallest person, by union-find over the links."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    for person, group in links:
+        parent[find(person)] = find(group)
+    smallest: dict[str, str] = {}
+    for person, _ in links:
+        root = find(person)
+        smallest[root] = min(smallest.get(root, person), person)
+    return {node: smallest[find(node)] for node in parent}
+
+
+@given(
+    st.lists(st.tuples(IDS, HOUSEHOLDS), max_size=30),
+    st.lists(st.tuples(IDS, HOUSEHOLDS), max_size=20),
+    st.integers(1, 5),
+)
+@settings(max_examples=120, deadline=None)
+def test_each_group_goes_where_its_smallest_id_number_goes(
+    population: list[tuple[str, str]], dibao: list[tuple[str, str]], buckets: int
+) -> None:
+    links = [(p, f"\x1fpopulation\x1f{h}") for p, h in population]
+    links += [(p, f"\x1fdibao_rural\x1f{h}") for p, h in dibao]
+    frame = pl.DataFrame(links, schema={"person": pl.String, "group": pl.String}, orient="row")
+    mapped = distributed.partition_map(frame.unique(), buckets)
+    expected = _reference(links)
+    assert mapped.height == len(expected)
+    nodes = pl.Series(list(expected))
+    firsts = pl.Series([expected[node] for node in nodes])
+    want = dict(zip(nodes, distributed.stable_bucket(firsts, buckets), strict=True))
+    assert dict(mapped.rows()) == want
+    assert mapped.get_column("node").is_sorted()

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import polars as pl
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from huimin import parsing
+from huimin import parsing, rowchecks
 from huimin.readers import read_table
 from huimin.rowchecks import (
     CONTROL_FLAG,
     FLAG,
     LINE_BREAK_FLAG,
     RAW,
+    SOURCE_ROW,
     flag_chunk,
     make_plan,
     parse_chunk,
@@ -120,3 +124,37 @@ def test_cells_stored_as_numbers_are_counted_per_column(tmp_path: Path) -> None:
     raw = read_table(path, {"公民身份号码", "姓名", "死亡日期"}, tmp_path)
     assert raw.rows == 4
     assert raw.numeric_cells == {"公民身份号码": 2}
+
+
+# ---------------------------------------------------------------- the duplicate check's rows
+_DEATH_VALUES = {
+    "id_number": st.sampled_from(["420102199001011234", "42010219900101123X", None]),
+    "name": st.sampled_from(["张三", "李四", "", None]),
+    "death_date": st.sampled_from([dt.date(2023, 1, 1), dt.date(2023, 5, 2), None]),
+    "source": st.sampled_from(["公安", "殡葬", None]),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.fixed_dictionaries(_DEATH_VALUES), max_size=30),
+    order=st.randoms(use_true_random=False),
+)
+def test_duplicates_found_from_shared_hashes_are_those_of_the_whole_frame(
+    rows: list[dict[str, object]], order: random.Random
+) -> None:
+    """Only rows whose hash another row shares are compared whole: the flags and the "same
+    as row N" texts are those of comparing every row."""
+    plan = make_plan(DATASETS["deaths"], {}, AS_OF)
+    schema = {"id_number": pl.String, "name": pl.String, "death_date": pl.Date, "source": pl.String}
+    frame = pl.DataFrame(rows, schema=schema).with_columns(
+        pl.Series(SOURCE_ROW, order.sample(range(2, 2 + 10 * len(rows)), len(rows)), pl.Int64)
+    )
+    typed = frame.sort(SOURCE_ROW).lazy()
+    found = rowchecks.global_failures(typed, plan)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rowchecks, "_global_rows", lambda typed, plan: typed)
+        everything = rowchecks.global_failures(typed, plan)
+    assert found.equals(everything)
+    duplicates = frame.height - frame.select(pl.struct(list(schema)).n_unique()).item()
+    assert found.height == duplicates
