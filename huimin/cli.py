@@ -357,9 +357,9 @@ def run(
             min=1,
             metavar="N",
             help="Run the rules over N partitions that keep households whole, one after "
-            "another in this process (memory for one partition at a time: a province's data "
-            "on one machine), or with --dask across the cluster (default there: its worker "
-            "threads). The clues are the same.",
+            "another in this process (memory for one partition at a time, for data larger "
+            "than memory allows at once), or with --dask across the cluster (default "
+            "there: its worker threads). The clues are the same.",
         ),
     ] = None,
 ) -> None:
