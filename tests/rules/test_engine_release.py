@@ -14,9 +14,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from huimin.pipeline import ingest_folder
 from huimin.rules import engine
-from huimin.rules.commands import DEFAULT_RULES, load_catalogue
 from huimin.rules.engine import (
     FINDING_SCHEMA,
     PolicyOutcome,
@@ -29,21 +27,8 @@ from huimin.rules.engine import (
 from huimin.rules.executors import PreparedData
 from huimin.rules.model import RuleFile, datasets_read
 
-ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2024, 1, 1)
 KEY = b"release tests" * 3
-
-
-@pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("sample-out")
-    ingest_folder(ROOT / "data" / "sample", out, as_of=AS_OF)
-    return {p.stem: p for p in (out / "staged").glob("*.parquet")}
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> list[RuleFile]:
-    return load_catalogue(DEFAULT_RULES)
 
 
 def _usable(name: str) -> tuple[bool, str, bool]:
@@ -67,8 +52,8 @@ class Watched(PreparedData):
 
     last: Watched | None = None
 
-    def __init__(self, staged: dict[str, pl.LazyFrame], as_of: dt.date) -> None:
-        super().__init__(staged, as_of, cache=CountingDict(), shared=CountingDict())
+    def __init__(self, sample_staged: dict[str, pl.LazyFrame], as_of: dt.date) -> None:
+        super().__init__(sample_staged, as_of, cache=CountingDict(), shared=CountingDict())
         Watched.last = self
 
 
@@ -84,10 +69,10 @@ def _own_reads(rule_file: RuleFile) -> set[str]:
 
 
 def test_after_the_last_file_nothing_is_kept_and_nothing_was_built_twice(
-    staged: dict[str, Path], catalogue: list[RuleFile], monkeypatch: pytest.MonkeyPatch
+    sample_staged: dict[str, Path], catalogue: list[RuleFile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine, "PreparedData", Watched)
-    run_rules(catalogue, load_staged(staged), as_of=AS_OF, key=KEY)
+    run_rules(catalogue, load_staged(sample_staged), as_of=AS_OF, key=KEY)
     data = Watched.last
     assert data is not None
     assert isinstance(data.cache, CountingDict) and isinstance(data.shared, CountingDict)
@@ -99,7 +84,7 @@ def test_after_the_last_file_nothing_is_kept_and_nothing_was_built_twice(
 
 
 def test_each_file_finds_kept_only_what_it_or_a_later_file_reads(
-    staged: dict[str, Path], catalogue: list[RuleFile], monkeypatch: pytest.MonkeyPatch
+    sample_staged: dict[str, Path], catalogue: list[RuleFile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine, "PreparedData", Watched)
     later: list[set[str]] = []
@@ -114,7 +99,7 @@ def test_each_file_finds_kept_only_what_it_or_a_later_file_reads(
         outcome: PolicyOutcome = evaluate()
         return outcome
 
-    run_rules(catalogue, load_staged(staged), as_of=AS_OF, key=KEY, each_policy=each)
+    run_rules(catalogue, load_staged(sample_staged), as_of=AS_OF, key=KEY, each_policy=each)
     assert len(kept) == len(catalogue)
     for keys, reads in zip(kept, later, strict=True):
         assert {_dataset_of(key) for key in keys} <= reads
@@ -127,23 +112,23 @@ def test_each_file_finds_kept_only_what_it_or_a_later_file_reads(
 
 
 def test_forgetting_after_the_last_reader_finds_the_same(
-    staged: dict[str, Path], catalogue: list[RuleFile]
+    sample_staged: dict[str, Path], catalogue: list[RuleFile]
 ) -> None:
-    kept = PreparedData(load_staged(staged), AS_OF)
+    kept = PreparedData(load_staged(sample_staged), AS_OF)
     declare_reads(catalogue, kept)
     outcomes = [evaluate_file(f, kept, _usable, None, "year", False) for f in catalogue]
     found = pl.concat([o.findings for o in outcomes]).drop("clue_id")
-    run = run_rules(catalogue, load_staged(staged), as_of=AS_OF, key=KEY)
+    run = run_rules(catalogue, load_staged(sample_staged), as_of=AS_OF, key=KEY)
     assert found.height > 0 and set(found.columns) == set(FINDING_SCHEMA) - {"clue_id"}
     order = ["rule_id", "subject", "check_period"]
     assert run.findings.drop("clue_id").sort(order).equals(found.sort(order))
 
 
 def test_a_roster_read_for_a_shared_frame_is_the_roster_prepared(
-    staged: dict[str, Path], catalogue: list[RuleFile]
+    sample_staged: dict[str, Path], catalogue: list[RuleFile]
 ) -> None:
     rosters = [rule_file.policy for rule_file in catalogue]
-    data = PreparedData(load_staged(staged), AS_OF)
+    data = PreparedData(load_staged(sample_staged), AS_OF)
     for name in rosters:
         read = data.once(("whole", name), lambda name=name: data.dataset(name)).collect()
         assert name not in data.cache, "only the shared frame is kept"
@@ -153,9 +138,9 @@ def test_a_roster_read_for_a_shared_frame_is_the_roster_prepared(
 
 
 def test_a_shared_frame_is_forgotten_with_every_dataset_it_was_built_from(
-    staged: dict[str, Path],
+    sample_staged: dict[str, Path],
 ) -> None:
-    data = PreparedData(load_staged(staged), AS_OF)
+    data = PreparedData(load_staged(sample_staged), AS_OF)
     data.once("deaths", lambda: data.columns("deaths", ["id_number"]))
     data.once("both", lambda: data.dataset("deaths").join(data.dataset("inmates"), on="id_number"))
     data.release([], {"deaths"})
@@ -181,10 +166,10 @@ def test_the_release_plan_forgets_every_dataset_once_after_its_last_reader(
 
 
 def test_a_frame_of_a_file_is_forgotten_after_the_last_rule_asking_for_it(
-    staged: dict[str, Path], catalogue: list[RuleFile], monkeypatch: pytest.MonkeyPatch
+    sample_staged: dict[str, Path], catalogue: list[RuleFile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (dibao,) = [f for f in catalogue if f.policy == "dibao_rural"]
-    data = PreparedData(load_staged(staged), AS_OF)
+    data = PreparedData(load_staged(sample_staged), AS_OF)
     declare_reads(catalogue, data)
     roster = engine.roster_frame(dibao, data).collect()
     asked = engine._asked(dibao, [True] * len(dibao.rules), data, roster)

@@ -10,26 +10,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from huimin.pipeline import ingest_folder
-from huimin.rules.commands import DEFAULT_RULES, load_catalogue
 from huimin.rules.engine import declare_reads, evaluate_file, load_staged
 from huimin.rules.executors import PreparedData
 from huimin.rules.model import RuleFile
 
-ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2024, 1, 1)
-
-
-@pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("sample-out")
-    ingest_folder(ROOT / "data" / "sample", out, as_of=AS_OF)
-    return {p.stem: p for p in (out / "staged").glob("*.parquet")}
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> list[RuleFile]:
-    return load_catalogue(DEFAULT_RULES)
 
 
 def _usable(name: str) -> tuple[bool, str, bool]:
@@ -43,23 +28,23 @@ def _evaluate(files: list[RuleFile], data: PreparedData, examples: bool) -> pl.D
 
 @pytest.mark.parametrize("examples", [True, False])
 def test_each_rule_alone_finds_what_it_finds_beside_the_others(
-    staged: dict[str, Path], catalogue: list[RuleFile], examples: bool
+    sample_staged: dict[str, Path], catalogue: list[RuleFile], examples: bool
 ) -> None:
-    together = PreparedData(load_staged(staged), AS_OF)
+    together = PreparedData(load_staged(sample_staged), AS_OF)
     declare_reads(catalogue, together)
     everything = _evaluate(catalogue, together, examples)
     # one rule per evaluation: nothing built for another rule of its file can be reused
     alone = [replace(f, rules=(rule,)) for f in reversed(catalogue) for rule in f.rules]
-    one_by_one = _evaluate(alone, PreparedData(load_staged(staged), AS_OF), examples)
+    one_by_one = _evaluate(alone, PreparedData(load_staged(sample_staged), AS_OF), examples)
     assert everything.height > 0
     assert everything.get_column("rule_id").n_unique() > 20, "the sample makes many rules fire"
     assert everything.equals(one_by_one)
 
 
 def test_a_registry_is_read_once_with_the_columns_the_rules_declared(
-    staged: dict[str, Path],
+    sample_staged: dict[str, Path],
 ) -> None:
-    data = PreparedData(load_staged(staged), AS_OF)
+    data = PreparedData(load_staged(sample_staged), AS_OF)
     data.declare("population", ["name"])
     data.declare("population", ["status", "no_such_column"])
     first = data.columns("population", ["name"]).collect()
@@ -70,15 +55,19 @@ def test_a_registry_is_read_once_with_the_columns_the_rules_declared(
     assert all(data.cache[name] is frame for name, frame in kept.items()), "nothing read again"
     wider = data.columns("population", ["community"]).collect()
     assert set(wider.columns) == {"name", "status", "community"}
-    assert wider.height == first.height == pl.scan_parquet(staged["population"]).collect().height
+    assert (
+        wider.height
+        == first.height
+        == pl.scan_parquet(sample_staged["population"]).collect().height
+    )
 
 
 def test_the_rosters_know_their_household_from_the_population_registry(
-    staged: dict[str, Path],
+    sample_staged: dict[str, Path],
 ) -> None:
-    data = PreparedData(load_staged(staged), AS_OF)
+    data = PreparedData(load_staged(sample_staged), AS_OF)
     roster = data.dataset("elderly_allowance").collect()
-    population = pl.read_parquet(staged["population"])
+    population = pl.read_parquet(sample_staged["population"])
     first = population.unique(subset=["id_number"], keep="first", maintain_order=True)
     expected = roster.select("subject").join(
         first.select(pl.col("id_number").alias("subject"), "household_id"),

@@ -7,14 +7,8 @@ import re
 import pytest
 
 from huimin.errors import ConfigError
-from huimin.rules.commands import DEFAULT_RULES, load_catalogue
 from huimin.rules.model import RuleFile
 from huimin.rules.select import select_rules
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> list[RuleFile]:
-    return load_catalogue(DEFAULT_RULES)
 
 
 def _ids(files: list[RuleFile]) -> list[str]:
